@@ -1,0 +1,54 @@
+"""One settings class for the whole service; env prefix AURIGRAPH_. No other module reads os.environ."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AURIGRAPH_", extra="ignore")
+
+    env: Literal["dev", "test", "production"] = "dev"
+    data_dir: Path = Path("data")
+    # Empty means: a SQLite file under data_dir.
+    database_url: str = ""
+
+    host: str = "127.0.0.1"
+    port: int = 8545
+
+    # chain
+    chain_id: int = 31337
+    block_gas_limit: int = 30_000_000
+    initial_base_fee: int = 1_000_000_000
+    dev_mnemonic: str = "test test test test test test test test test test test junk"
+    dev_accounts: int = 10
+    dev_balance_wei: int = 10_000 * 10**18
+    automine: bool = True
+    block_interval: float = 0.0  # seconds between blocks when automine is off (0 = only on evm_mine)
+
+    # abuse bounds
+    max_body_bytes: int = 5 * 1024 * 1024
+    max_batch: int = 1000
+    rpc_gas_cap: int = 50_000_000
+    call_timeout_s: float = 5.0
+    max_filters: int = 1000
+    max_logs: int = 10_000
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'aurigraph.db').as_posix()}"
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,3 @@
+"""Imports every domain's models so Base.metadata knows all tables (Alembic and tests use this)."""
+
+from app.evm import models as evm_models  # noqa: F401
