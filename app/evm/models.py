@@ -38,7 +38,9 @@ class TransactionRow(Base):
     __tablename__ = "evm_tx"
     hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     block_number: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    block_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
     tx_index: Mapped[int] = mapped_column(Integer, nullable=False)
+    tx_type: Mapped[int] = mapped_column(Integer, nullable=False)
     sender: Mapped[bytes] = mapped_column(LargeBinary(20), nullable=False, index=True)
     to: Mapped[bytes | None] = mapped_column(LargeBinary(20))
     nonce: Mapped[int] = mapped_column(BigInteger, nullable=False)
@@ -57,6 +59,7 @@ class LogRow(Base):
     __tablename__ = "evm_log"
     block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     log_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    block_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
     tx_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
     tx_index: Mapped[int] = mapped_column(Integer, nullable=False)
     address: Mapped[bytes] = mapped_column(LargeBinary(20), nullable=False)

@@ -1,0 +1,364 @@
+"""The chain façade: one writer, one SQL transaction per mined block, reads for the JSON-RPC.
+
+Every public method takes the chain lock, so the store, the pending pool and py-evm's objects are only
+ever touched by one thread at a time. A block is built in memory (py-evm writes into the store's
+overlay), then its key-value writes and relational rows commit in one SQL transaction; only after that
+commit does anyone see the block or get a receipt. If the commit fails, the overlay is dropped and the
+chain object is reset to the last committed head.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, delete, select
+
+from app.config import Settings
+from app.evm import pyevm, records
+from app.evm.accounts import DevAccount, dev_accounts
+from app.evm.errors import BlockNotFound, InvalidParams, InvalidTransaction, UnknownAccount
+from app.evm.models import BlockRow, ChainMeta, LogRow, TransactionRow
+from app.evm.records import BlockRecord, LogRecord, TxRecord
+from app.evm.state_store import SqlStateStore
+from app.evm.txvalidation import validate_transaction
+
+_RECENT = 4096  # receipts kept in memory for the clients that poll right after sending
+
+
+@dataclass(frozen=True, slots=True)
+class LogQuery:
+    from_block: int
+    to_block: int
+    addresses: tuple[bytes, ...] = ()
+    topics: tuple[tuple[bytes, ...] | None, ...] = ()  # per position: None = any, else OR of values
+    block_hash: bytes | None = None
+
+
+BlockListener = Callable[[BlockRecord, Sequence[TxRecord]], None]
+
+
+class Chain:
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.chain_id = settings.chain_id
+        self.lock = threading.RLock()
+        self.store = SqlStateStore(engine)
+        self.accounts: tuple[DevAccount, ...] = (
+            () if settings.production else dev_accounts(settings.dev_mnemonic, settings.dev_accounts)
+        )
+        self._keys = {a.address: a.account for a in self.accounts}
+        alloc = {a.address: settings.dev_balance_wei for a in self.accounts}
+        self._chain, created = pyevm.open_chain(
+            self.store, chain_id=settings.chain_id, gas_limit=settings.block_gas_limit, alloc=alloc, timestamp=int(time.time())
+        )
+        self._call_chain = pyevm.chain_class(settings.chain_id, for_calls=True)(self.store)
+        self.automine = settings.automine
+        self.pool: list[Any] = []
+        self._recent: OrderedDict[bytes, TxRecord] = OrderedDict()
+        self._snapshots: dict[int, tuple[int, int]] = {}
+        self._next_snapshot = 0
+        self.listeners: list[BlockListener] = []
+        self._call_ctx: pyevm.CallContext | None = None
+        if created:
+            genesis = self._chain.get_canonical_head()
+            with engine.begin() as conn:
+                self.store.flush(conn)
+                records.insert_block(conn, BlockRecord(0, genesis.hash, pyevm.encode_header(genesis), ()), (), genesis)
+            self.store.committed()
+        self.time_offset = self._load_time_offset()
+
+    # -- reads: heads and state ------------------------------------------------------------------------
+    @property
+    def head(self) -> Any:
+        with self.lock:
+            return self._chain.get_canonical_head()
+
+    def header(self, number: int) -> Any:
+        with self.lock:
+            head = self._chain.get_canonical_head()
+            if number == head.block_number:
+                return head
+            if number < 0 or number > head.block_number:
+                raise BlockNotFound(f"block {number} not found")
+            return pyevm.header_at(self._chain, number)
+
+    def header_by_hash(self, block_hash: bytes) -> Any:
+        with self.lock:
+            with self.engine.connect() as conn:
+                n = conn.execute(select(BlockRow.number).where(BlockRow.hash == block_hash)).scalar()
+            if n is None:
+                raise BlockNotFound(f"block 0x{block_hash.hex()} not found")
+            return self.header(n)
+
+    def state(self, header: Any) -> Any:
+        return pyevm.state_at(self._chain, header)
+
+    def next_base_fee(self) -> int:
+        with self.lock:
+            return int(self._chain.header.base_fee_per_gas)
+
+    def pending_nonce(self, address: bytes) -> int:
+        with self.lock:
+            nonce = self.state(self.head).get_nonce(address)
+            for tx in self.pool:
+                if tx.sender == address and tx.nonce >= nonce:
+                    nonce = tx.nonce + 1
+            return int(nonce)
+
+    # -- writes ------------------------------------------------------------------------------------------
+    def send_raw_transaction(self, raw: bytes) -> bytes:
+        try:
+            tx = pyevm.decode_transaction(self._chain, raw)
+        except Exception as exc:  # rlp / typed-envelope decoding errors of every kind
+            raise InvalidParams(f"failed to decode signed transaction: {exc}") from exc
+        return self.submit(tx)
+
+    def send_transaction(self, params: dict[str, Any]) -> bytes:
+        sender = params["from"]
+        account = self._keys.get(sender)
+        if account is None:
+            raise UnknownAccount(f"no key for account 0x{sender.hex()}: only dev accounts can use eth_sendTransaction")
+        with self.lock:
+            tx: dict[str, Any] = {
+                "chainId": self.chain_id,
+                "nonce": params.get("nonce", self.pending_nonce(sender)),
+                "value": params.get("value", 0),
+                "data": params.get("data", b""),
+            }
+            if params.get("to") is not None:
+                tx["to"] = params["to"]
+            if "gasPrice" in params:
+                tx["gasPrice"] = params["gasPrice"]
+            else:
+                tip = params.get("maxPriorityFeePerGas", 10**9)
+                tx["maxPriorityFeePerGas"] = tip
+                tx["maxFeePerGas"] = params.get("maxFeePerGas", 2 * self.next_base_fee() + tip)
+            if "accessList" in params:
+                tx["accessList"] = params["accessList"]
+            tx["gas"] = params["gas"] if "gas" in params else self.estimate_gas({**params, "from": sender}, None)
+            raw = bytes(account.sign_transaction(tx).raw_transaction)
+            return self.send_raw_transaction(raw)
+
+    def submit(self, tx: Any) -> bytes:
+        with self.lock:
+            head = self._chain.get_canonical_head()
+            pending = self._chain.header
+            if self.known(tx.hash):
+                raise InvalidTransaction("already known")
+            state = self.state(head)
+            if not self.automine:
+                # queued transactions of the same sender come first: validate as if they were mined
+                state.set_nonce(tx.sender, self.pending_nonce(tx.sender))
+            validate_transaction(
+                state,
+                tx,
+                base_fee=pending.base_fee_per_gas,
+                block_gas_limit=pending.gas_limit,
+                chain_id=self.chain_id,
+                blob_base_fee=None,
+            )
+            if self.automine:
+                _, rejected = self._mine([tx])
+                if rejected:
+                    raise InvalidTransaction(rejected[0].reason)
+            else:
+                self.pool.append(tx)
+            return bytes(tx.hash)
+
+    def known(self, tx_hash: bytes) -> bool:
+        return tx_hash in self._recent or any(t.hash == tx_hash for t in self.pool) or self.transaction(tx_hash) is not None
+
+    def mine(self, blocks: int = 1, timestamp: int | None = None) -> list[BlockRecord]:
+        out = []
+        with self.lock:
+            for i in range(blocks):
+                txs, self.pool = self.pool, []
+                block, rejected = self._mine(sorted(txs, key=_nonce_order(txs)), timestamp=timestamp if i == 0 else None)
+                # keep what may still be mined later (block full, a gap in nonces); drop the rest
+                state = self.state(self.head)
+                self.pool.extend(r.tx for r in rejected if r.tx.nonce > state.get_nonce(r.tx.sender) or "gas" in r.reason)
+                out.append(block)
+        return out
+
+    def edit_state(self, edit: Callable[[Any], None]) -> BlockRecord:
+        """Change state outside any transaction (anvil_setBalance...). The change is recorded in a block of
+        its own so that it is persisted and every block's state root stays true."""
+        with self.lock:
+            block, _ = self._mine([], edits=edit)
+            return block
+
+    def set_balance(self, address: bytes, wei: int) -> None:
+        self.edit_state(lambda state: state.set_balance(address, wei))
+
+    def increase_time(self, seconds: int) -> int:
+        with self.lock:
+            self.time_offset += seconds
+            self._save_meta("time_offset", str(self.time_offset))
+            return self.time_offset
+
+    def snapshot(self) -> int:
+        with self.lock:
+            sid = self._next_snapshot
+            self._next_snapshot += 1
+            self._snapshots[sid] = (self.head.block_number, self.time_offset)
+            return sid
+
+    def revert(self, sid: int) -> bool:
+        with self.lock:
+            if sid not in self._snapshots:
+                return False
+            number, offset = self._snapshots[sid]
+            for k in [k for k in self._snapshots if k >= sid]:
+                del self._snapshots[k]
+            self._rewind(number)
+            self.time_offset = offset
+            self._save_meta("time_offset", str(offset))
+            return True
+
+    # -- calls --------------------------------------------------------------------------------------------
+    def call_context(self, header: Any) -> pyevm.CallContext:
+        with self.lock:
+            ctx = self._call_ctx
+            if ctx is None or ctx.header.hash != header.hash:
+                ctx = pyevm.CallContext(self._call_chain, header)
+                if header.hash == self.head.hash:
+                    self._call_ctx = ctx
+            return ctx
+
+    def call(self, params: dict[str, Any], header: Any | None) -> pyevm.CallOutcome:
+        with self.lock:
+            ctx = self.call_context(header if header is not None else self.head)
+            gas = min(params.get("gas", self.settings.rpc_gas_cap), self.settings.rpc_gas_cap)
+            return ctx.run(
+                sender=params.get("from") or b"\x00" * 20,
+                to=params.get("to") or b"",
+                data=params.get("data", b""),
+                value=params.get("value", 0),
+                gas=gas,
+                gas_price=params.get("gasPrice", params.get("maxFeePerGas", 0)),
+                timeout=self.settings.call_timeout_s,
+            )
+
+    def estimate_gas(self, params: dict[str, Any], header: Any | None) -> int:
+        from app.evm.gas import estimate
+
+        with self.lock:
+            return estimate(self, params, header)
+
+    # -- reads: blocks, transactions, logs --------------------------------------------------------------
+    def transaction(self, tx_hash: bytes) -> TxRecord | None:
+        rec = self._recent.get(tx_hash)
+        if rec is not None:
+            return rec
+        with self.engine.connect() as conn:
+            return records.load_tx(conn, tx_hash)
+
+    def block_rows(self, number: int) -> tuple[Any, list[TxRecord]]:
+        header = self.header(number)
+        with self.engine.connect() as conn:
+            hashes = conn.execute(
+                select(TransactionRow.hash).where(TransactionRow.block_number == number).order_by(TransactionRow.tx_index)
+            ).scalars()
+            txs = [self.transaction(h) for h in hashes]
+        return header, [t for t in txs if t is not None]
+
+    def block_hash(self, number: int) -> bytes:
+        return bytes(self.header(number).hash)
+
+    def logs(self, q: LogQuery) -> list[LogRecord]:
+        if q.block_hash is not None:
+            n = self.header_by_hash(q.block_hash).block_number
+            q = LogQuery(n, n, q.addresses, q.topics)
+        stmt = select(LogRow.__table__).where(LogRow.block_number >= q.from_block, LogRow.block_number <= q.to_block)
+        if q.addresses:
+            stmt = stmt.where(LogRow.address.in_(q.addresses))
+        cols = (LogRow.topic0, LogRow.topic1, LogRow.topic2, LogRow.topic3)
+        for pos, wanted in enumerate(q.topics[:4]):
+            if wanted:
+                stmt = stmt.where(cols[pos].in_(wanted))
+        stmt = stmt.order_by(LogRow.block_number, LogRow.log_index).limit(self.settings.max_logs + 1)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        if len(rows) > self.settings.max_logs:
+            raise InvalidParams(f"query returned more than {self.settings.max_logs} results; narrow the block range")
+        return [records.log_from_row(r) for r in rows]  # type: ignore[arg-type]
+
+    # -- internals ---------------------------------------------------------------------------------------
+    def _timestamp(self, parent: Any, requested: int | None) -> int:
+        if requested is not None:
+            if requested <= parent.timestamp:
+                raise InvalidParams(f"timestamp {requested} must be after the parent's {parent.timestamp}")
+            return requested
+        return max(int(time.time()) + self.time_offset, parent.timestamp + 1)
+
+    def _mine(
+        self, txs: Sequence[Any], *, timestamp: int | None = None, edits: Callable[[Any], None] | None = None
+    ) -> tuple[BlockRecord, tuple[pyevm.Rejected, ...]]:
+        parent = self._chain.get_canonical_head()
+        ts = self._timestamp(parent, timestamp)
+        try:
+            mined, rejected = pyevm.mine(self._chain, txs, timestamp=ts, mix_hash=os.urandom(32), edits=edits)
+            block, txrecs = records.records_from_block(mined)
+            with self.engine.begin() as conn:
+                self.store.flush(conn)
+                records.insert_block(conn, block, txrecs, mined.block.header)
+        except BaseException:
+            self.store.discard()
+            pyevm.reset_pending(self._chain)
+            raise
+        self.store.committed()
+        self._call_ctx = None
+        for t in txrecs:
+            self._recent[t.hash] = t
+        while len(self._recent) > _RECENT:
+            self._recent.popitem(last=False)
+        for listener in list(self.listeners):
+            listener(block, txrecs)
+        return block, rejected
+
+    def _rewind(self, number: int) -> None:
+        try:
+            pyevm.rewind(self._chain, self.store, number)
+            with self.engine.begin() as conn:
+                self.store.flush(conn)
+                conn.execute(delete(LogRow).where(LogRow.block_number > number))
+                conn.execute(delete(TransactionRow).where(TransactionRow.block_number > number))
+                conn.execute(delete(BlockRow).where(BlockRow.number > number))
+        except BaseException:
+            self.store.discard()
+            self.store.drop_cache()
+            pyevm.reset_pending(self._chain)
+            raise
+        self.store.committed()
+        self._recent.clear()
+        self._call_ctx = None
+        self.pool.clear()
+
+    def _load_time_offset(self) -> int:
+        with self.engine.connect() as conn:
+            v = conn.execute(select(ChainMeta.value).where(ChainMeta.name == "time_offset")).scalar()
+        return int(v) if v is not None else 0
+
+    def _save_meta(self, name: str, value: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(ChainMeta).where(ChainMeta.name == name))
+            conn.execute(ChainMeta.__table__.insert().values(name=name, value=value))
+
+    def close(self) -> None:
+        self.store.close()
+
+
+
+def _nonce_order(txs: Sequence[Any]) -> Callable[[Any], tuple[int, int]]:
+    """Arrival order, except that a sender's transactions go in nonce order."""
+    first_seen: dict[bytes, int] = {}
+    for i, tx in enumerate(txs):
+        first_seen.setdefault(tx.sender, i)
+    return lambda tx: (first_seen[tx.sender], tx.nonce)

@@ -1,0 +1,54 @@
+"""eth_estimateGas: the exact least gas limit with which the transaction succeeds.
+
+Binary search as geth does, starting from the gas the transaction consumed with the cap (nothing below it
+can succeed) and an optimistic upper bound of 64/63 of it; unlike py-evm's estimator there is no
+tolerance: the answer is the minimum."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from app.evm.errors import ExecutionReverted, InvalidTransaction, OutOfGas
+from app.evm.pyevm import CallOutcome
+from app.evm.revert import describe
+
+if TYPE_CHECKING:
+    from app.evm.chain import Chain
+
+CALL_STIPEND = 2300
+
+
+def raise_for(outcome: CallOutcome) -> None:
+    if outcome.success:
+        return
+    if outcome.halt is None:
+        raise ExecutionReverted(describe(outcome.output), data="0x" + outcome.output.hex())
+    if outcome.halt == "OutOfGas":
+        raise OutOfGas("out of gas")
+    raise OutOfGas(f"EVM error {outcome.halt}")
+
+
+def estimate(chain: Chain, params: dict[str, Any], header: Any | None) -> int:
+    cap = min(int(params.get("gas", chain.settings.rpc_gas_cap)), chain.settings.rpc_gas_cap)
+    first = chain.call({**params, "gas": cap}, header)
+    if not first.success and first.halt == "OutOfGas":
+        raise OutOfGas(f"gas required exceeds allowance ({cap})")
+    raise_for(first)
+
+    def ok(gas: int) -> bool:
+        try:
+            return chain.call({**params, "gas": gas}, header).success
+        except InvalidTransaction:  # below the intrinsic gas (or the EIP-7623 calldata floor)
+            return False
+
+    lo, hi = first.gas_consumed - 1, cap
+    optimistic = min((first.gas_consumed + CALL_STIPEND) * 64 // 63, cap)
+    if optimistic < hi and ok(optimistic):
+        hi = optimistic
+    while lo + 1 < hi:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi

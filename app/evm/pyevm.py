@@ -1,0 +1,300 @@
+"""The one module that touches py-evm internals: chain class, genesis, block building, calls, rewinds.
+
+Everything above this module sees headers, receipts and computations through their public attributes and
+the plain values these functions return.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from eth.abc import (
+    AtomicDatabaseAPI,
+    BlockAPI,
+    BlockHeaderAPI,
+    ComputationAPI,
+    ReceiptAPI,
+    SignedTransactionAPI,
+    StateAPI,
+)
+from eth.chains.base import MiningChain
+from eth.db.schema import SchemaV1
+from eth.exceptions import CanonicalHeadNotFound, HeaderNotFound, OutOfGas, Revert
+from eth.rlp.headers import BlockHeader  # noqa: F401  (re-exported type for decoding)
+from eth.vm.forks.prague import PragueVM
+from eth.vm.forks.prague.computation import PragueComputation
+from eth.vm.forks.prague.state import PragueState
+from eth.vm.spoof import SpoofTransaction
+from eth_utils import ValidationError
+
+from app.evm.errors import ExecutionTimeout
+
+VM = PragueVM
+EVM_VERSION = "prague"
+POST_MERGE_NONCE = b"\x00" * 8
+
+
+# -- per-call deadline ------------------------------------------------------------------------------
+# Every loop in EVM code needs a JUMP/JUMPI and every nesting a CALL/CREATE, so checking the clock on
+# those opcodes bounds the wall time of a call without a check on every instruction.
+_deadline: list[float] = [0.0]
+_CHECKED = {0x56, 0x57, 0xF0, 0xF1, 0xF2, 0xF4, 0xF5, 0xFA}
+
+
+def _timed(opcode_fn: Any) -> Any:
+    def run(computation: Any) -> None:
+        if time.monotonic() > _deadline[0]:
+            raise ExecutionTimeout("execution timed out")
+        opcode_fn(computation=computation)
+
+    run.mnemonic = getattr(opcode_fn, "mnemonic", "?")  # type: ignore[attr-defined]
+    return run
+
+
+class _TimedComputation(PragueComputation):
+    opcodes = {k: (_timed(v) if k in _CHECKED else v) for k, v in PragueComputation.opcodes.items()}
+
+
+class _TimedState(PragueState):
+    computation_class = _TimedComputation
+
+
+class _CallVM(PragueVM):
+    _state_class = _TimedState
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    _deadline[0] = time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _deadline[0] = float("inf")
+
+
+_deadline[0] = float("inf")
+
+
+# -- chain -------------------------------------------------------------------------------------------
+class _Chain(MiningChain):
+    vm_configuration = ((0, PragueVM),)
+    chain_id = 31337
+
+    def create_header_from_parent(self, parent_header: BlockHeaderAPI, **params: Any) -> BlockHeaderAPI:
+        # the block gas limit stays where genesis put it (anvil does the same)
+        params.setdefault("gas_limit", parent_header.gas_limit)
+        return super().create_header_from_parent(parent_header, **params)
+
+
+class _CallChain(_Chain):
+    vm_configuration = ((0, _CallVM),)
+
+
+@dataclass(frozen=True, slots=True)
+class MinedBlock:
+    block: BlockAPI
+    receipts: tuple[ReceiptAPI, ...]
+    computations: tuple[ComputationAPI, ...]
+
+
+def chain_class(chain_id: int, *, for_calls: bool = False) -> type[_Chain]:
+    base = _CallChain if for_calls else _Chain
+    return type(f"Aurigraph{chain_id}", (base,), {"chain_id": chain_id})
+
+
+def open_chain(
+    db: AtomicDatabaseAPI,
+    *,
+    chain_id: int,
+    gas_limit: int,
+    alloc: Mapping[bytes, int],
+    timestamp: int,
+) -> tuple[_Chain, bool]:
+    """Open the chain stored in ``db``, creating genesis when it is empty. Returns (chain, created)."""
+    cls = chain_class(chain_id)
+    try:
+        cls.get_chaindb_class()(db).get_canonical_head()
+    except (CanonicalHeadNotFound, HeaderNotFound, KeyError):
+        genesis_state = {addr: {"balance": bal, "nonce": 0, "code": b"", "storage": {}} for addr, bal in alloc.items()}
+        params = {
+            "difficulty": 0,
+            "gas_limit": gas_limit,
+            "timestamp": timestamp,
+            "nonce": POST_MERGE_NONCE,
+            "mix_hash": b"\x00" * 32,
+            "extra_data": b"",
+            "coinbase": b"\x00" * 20,
+        }
+        return cls.from_genesis(db, params, genesis_state), True  # type: ignore[return-value]
+    return cls(db), False
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    tx: SignedTransactionAPI
+    reason: str
+
+
+def mine(
+    chain: _Chain,
+    txs: Sequence[SignedTransactionAPI],
+    *,
+    timestamp: int,
+    mix_hash: bytes,
+    edits: Callable[[StateAPI], None] | None = None,
+) -> tuple[MinedBlock, tuple[Rejected, ...]]:
+    """Build, seal and persist (into the key-value store) one block on top of the canonical head.
+
+    Like py-evm's ``MiningChain.mine_all`` but a transaction that turns out invalid in this block (the block
+    is full, an earlier transaction spent the funds) is left out and reported instead of failing the
+    block. ``edits`` change the state before the first transaction (anvil_setBalance and friends)."""
+    parent = chain.get_canonical_head()
+    header = chain.create_header_from_parent(parent, timestamp=timestamp)
+    vm = chain.get_vm(header)
+    vm.block_preprocessing(vm.get_block())
+    if edits is not None:
+        edits(vm.state)
+    receipts: list[ReceiptAPI] = []
+    computations: list[ComputationAPI] = []
+    included: list[SignedTransactionAPI] = []
+    rejected: list[Rejected] = []
+    current = header
+    for tx in txs:
+        snapshot = vm.state.snapshot()
+        try:
+            receipt, computation = vm.apply_transaction(current, tx)
+        except ValidationError as exc:
+            vm.state.revert(snapshot)
+            rejected.append(Rejected(tx, str(exc)))
+            continue
+        current = vm.increment_blob_gas_used(vm.add_receipt_to_header(current, receipt), tx)
+        receipts.append(receipt)
+        computations.append(computation)
+        included.append(tx)
+    filled = vm.set_block_transactions_and_withdrawals(vm.get_block(), current, included, receipts)
+    sealed = vm.mine_block(filled, timestamp=timestamp, mix_hash=mix_hash).block
+    chain.persist_block(sealed)
+    chain.header = chain.create_header_from_parent(sealed.header)
+    return MinedBlock(sealed, tuple(receipts), tuple(computations)), tuple(rejected)
+
+
+def reset_pending(chain: _Chain) -> None:
+    """Drop whatever a failed block build left in the chain object's pending header."""
+    chain.header = chain.create_header_from_parent(chain.get_canonical_head())
+
+
+def rewind(chain: _Chain, db: AtomicDatabaseAPI, to_number: int) -> None:
+    """Make block ``to_number`` the canonical head again (evm_revert). Later blocks stay as orphans in the
+    key-value data; their number→hash lookups are removed so they cannot be found by number."""
+    head = chain.get_canonical_head()
+    target = chain.get_canonical_block_header_by_number(to_number)
+    for n in range(to_number + 1, head.block_number + 1):
+        db.delete(SchemaV1.make_block_number_to_hash_lookup_key(n))
+    db[SchemaV1.make_canonical_head_hash_lookup_key()] = target.hash
+    chain.header = chain.create_header_from_parent(target)
+
+
+def header_at(chain: _Chain, number: int) -> BlockHeaderAPI:
+    return chain.get_canonical_block_header_by_number(number)
+
+
+def state_at(chain: _Chain, header: BlockHeaderAPI) -> StateAPI:
+    """A state to read from at ``header``'s post-state (reads only: never persisted)."""
+    return chain.get_vm(header).state
+
+
+def decode_transaction(chain: _Chain, raw: bytes) -> SignedTransactionAPI:
+    return chain.get_vm().get_transaction_builder().decode(raw)
+
+
+def decode_header(encoded: bytes) -> BlockHeaderAPI:
+    return PragueVM.get_block_class().get_header_class().deserialize(_rlp_decode(encoded))  # type: ignore[attr-defined]
+
+
+def encode_header(header: BlockHeaderAPI) -> bytes:
+    import rlp
+
+    return rlp.encode(header)
+
+
+def _rlp_decode(data: bytes) -> Any:
+    import rlp
+
+    return rlp.decode(data)
+
+
+@dataclass(frozen=True, slots=True)
+class CallOutcome:
+    success: bool
+    output: bytes
+    gas_used: int  # as a receipt would show it (after refunds)
+    gas_consumed: int  # before refunds: the least gas limit that can succeed is at least this
+    halt: str | None  # why execution stopped other than success or REVERT (OutOfGas, InvalidInstruction...)
+    logs: tuple[tuple[bytes, tuple[int, ...], bytes], ...]
+
+
+class CallContext:
+    """Runs read-only calls on one state built for the block after ``header``, reverting after each
+    (reusing the state is ~2x faster than rebuilding it per call)."""
+
+    def __init__(self, call_chain: _Chain, header: BlockHeaderAPI) -> None:
+        self.header = header
+        vm = call_chain.get_vm(header)
+        temp = vm.generate_block_from_parent_header_and_coinbase(header, header.coinbase)
+        free = temp.header.copy(base_fee_per_gas=0)
+        prev_hashes = (header.hash, *vm.previous_hashes)
+        self.state: StateAPI = vm.build_state(vm.chaindb.db, free, vm.chain_context, prev_hashes)
+        self.builder = vm.get_transaction_builder()
+
+    def run(
+        self,
+        *,
+        sender: bytes,
+        to: bytes,
+        data: bytes,
+        value: int,
+        gas: int,
+        gas_price: int,
+        timeout: float,
+    ) -> CallOutcome:
+        state = self.state
+        nonce = state.get_nonce(sender)
+        unsigned = self.builder.create_unsigned_transaction(
+            nonce=nonce, gas_price=0, gas=gas, to=to, value=value, data=data
+        )
+        tx = SpoofTransaction(unsigned, from_=sender)
+        snapshot = state.snapshot()
+        try:
+            with deadline(timeout), state.override_transaction_context(gas_price=gas_price):
+                computation = state.apply_transaction(tx)
+        except ValidationError as exc:
+            from app.evm.errors import InsufficientFunds, InvalidTransaction
+
+            msg = str(exc)
+            if "balance" in msg.lower() or "funds" in msg.lower():
+                raise InsufficientFunds(f"insufficient funds for gas * price + value: {msg}") from exc
+            raise InvalidTransaction(msg) from exc
+        finally:
+            state.revert(snapshot)
+        consumed = unsigned.intrinsic_gas + computation.get_gas_used()
+        refund = min(computation.get_gas_refund(), consumed // 5) if computation.is_success else 0
+        error = computation.error if computation.is_error else None
+        halt = None
+        if error is not None and not isinstance(error, Revert):
+            halt = "OutOfGas" if isinstance(error, OutOfGas) else type(error).__name__
+        return CallOutcome(
+            success=computation.is_success,
+            output=computation.output if halt is None else b"",
+            gas_used=consumed - refund,
+            gas_consumed=consumed,
+            halt=halt,
+            logs=tuple(computation.get_log_entries()) if computation.is_success else (),  # type: ignore[arg-type]
+        )
+
+
+def now() -> int:
+    return int(time.time())

@@ -1,0 +1,210 @@
+"""Value objects for what a mined block leaves behind, and their relational rows.
+
+``records_from_block`` turns py-evm's block, receipts and computations into plain records; ``insert``
+writes them inside the block's transaction; ``load_*`` read them back after a restart."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from eth.exceptions import Revert
+from eth_utils import keccak
+from sqlalchemy import Connection, insert, select
+
+from app.evm.models import BlockRow, LogRow, TransactionRow
+from app.evm.pyevm import MinedBlock, encode_header
+
+
+@dataclass(frozen=True, slots=True)
+class LogRecord:
+    block_number: int
+    block_hash: bytes
+    tx_hash: bytes
+    tx_index: int
+    log_index: int
+    address: bytes
+    topics: tuple[bytes, ...]
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class TxRecord:
+    hash: bytes
+    block_number: int
+    block_hash: bytes
+    tx_index: int
+    tx_type: int
+    sender: bytes
+    to: bytes | None
+    nonce: int
+    raw: bytes
+    status: bool
+    gas_used: int
+    cumulative_gas_used: int
+    effective_gas_price: int
+    contract_address: bytes | None
+    logs_bloom: bytes
+    revert_data: bytes | None
+    logs: tuple[LogRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRecord:
+    number: int
+    hash: bytes
+    header_rlp: bytes
+    tx_hashes: tuple[bytes, ...]
+
+
+def _contract_address(sender: bytes, nonce: int) -> bytes:
+    import rlp
+
+    return keccak(rlp.encode([sender, nonce]))[12:]
+
+
+def effective_gas_price(tx: object, base_fee: int) -> int:
+    max_fee = getattr(tx, "max_fee_per_gas", None)
+    if getattr(tx, "type_id", None) in (None, 0, 1) or max_fee is None:
+        return tx.gas_price  # type: ignore[attr-defined, no-any-return]
+    return min(max_fee, base_fee + tx.max_priority_fee_per_gas)  # type: ignore[attr-defined]
+
+
+def records_from_block(mined: MinedBlock) -> tuple[BlockRecord, tuple[TxRecord, ...]]:
+    block = mined.block
+    header = block.header
+    txs: list[TxRecord] = []
+    prev_cumulative = 0
+    log_index = 0
+    for i, (tx, receipt, comp) in enumerate(zip(block.transactions, mined.receipts, mined.computations, strict=True)):
+        tx_hash = tx.hash
+        logs = []
+        for log in receipt.logs:
+            topics = tuple(t.to_bytes(32, "big") for t in log.topics)
+            logs.append(LogRecord(header.block_number, header.hash, tx_hash, i, log_index, log.address, topics, log.data))
+            log_index += 1
+        is_create = tx.to == b""
+        ok = bool(receipt.state_root == b"\x01")
+        txs.append(
+            TxRecord(
+                hash=tx_hash,
+                block_number=header.block_number,
+                block_hash=header.hash,
+                tx_index=i,
+                tx_type=getattr(tx, "type_id", None) or 0,
+                sender=tx.sender,
+                to=None if is_create else tx.to,
+                nonce=tx.nonce,
+                raw=tx.encode(),
+                status=ok,
+                gas_used=receipt.gas_used - prev_cumulative,
+                cumulative_gas_used=receipt.gas_used,
+                effective_gas_price=effective_gas_price(tx, header.base_fee_per_gas),
+                contract_address=_contract_address(tx.sender, tx.nonce) if is_create else None,
+                logs_bloom=receipt.bloom.to_bytes(256, "big"),
+                revert_data=comp.output if comp.is_error and isinstance(comp.error, Revert) else None,
+                logs=tuple(logs),
+            )
+        )
+        prev_cumulative = receipt.gas_used
+    rec = BlockRecord(header.block_number, header.hash, encode_header(header), tuple(t.hash for t in txs))
+    return rec, tuple(txs)
+
+
+def insert_block(conn: Connection, block: BlockRecord, txs: Sequence[TxRecord], header: object) -> None:
+    h = header
+    conn.execute(
+        insert(BlockRow),
+        [
+            {
+                "number": block.number,
+                "hash": block.hash,
+                "parent_hash": h.parent_hash,  # type: ignore[attr-defined]
+                "timestamp": h.timestamp,  # type: ignore[attr-defined]
+                "gas_used": h.gas_used,  # type: ignore[attr-defined]
+                "gas_limit": h.gas_limit,  # type: ignore[attr-defined]
+                "base_fee": h.base_fee_per_gas,  # type: ignore[attr-defined]
+                "tx_count": len(txs),
+                "header_rlp": block.header_rlp,
+            }
+        ],
+    )
+    if not txs:
+        return
+    conn.execute(
+        insert(TransactionRow),
+        [
+            {
+                "hash": t.hash,
+                "block_number": t.block_number,
+                "block_hash": t.block_hash,
+                "tx_index": t.tx_index,
+                "tx_type": t.tx_type,
+                "sender": t.sender,
+                "to": t.to,
+                "nonce": t.nonce,
+                "raw": t.raw,
+                "status": t.status,
+                "gas_used": t.gas_used,
+                "cumulative_gas_used": t.cumulative_gas_used,
+                "effective_gas_price": t.effective_gas_price,
+                "contract_address": t.contract_address,
+                "logs_bloom": t.logs_bloom,
+                "revert_data": t.revert_data,
+            }
+            for t in txs
+        ],
+    )
+    logs = [lg for t in txs for lg in t.logs]
+    if logs:
+        conn.execute(insert(LogRow), [_log_row(lg) for lg in logs])
+
+
+def _log_row(lg: LogRecord) -> dict[str, object]:
+    topics = list(lg.topics) + [None] * (4 - len(lg.topics))
+    return {
+        "block_number": lg.block_number,
+        "block_hash": lg.block_hash,
+        "log_index": lg.log_index,
+        "tx_hash": lg.tx_hash,
+        "tx_index": lg.tx_index,
+        "address": lg.address,
+        "topic0": topics[0],
+        "topic1": topics[1],
+        "topic2": topics[2],
+        "topic3": topics[3],
+        "data": lg.data,
+    }
+
+
+def log_from_row(r: LogRow) -> LogRecord:
+    topics = tuple(t for t in (r.topic0, r.topic1, r.topic2, r.topic3) if t is not None)
+    return LogRecord(r.block_number, r.block_hash, r.tx_hash, r.tx_index, r.log_index, r.address, topics, r.data)
+
+
+def load_tx(conn: Connection, tx_hash: bytes) -> TxRecord | None:
+    r = conn.execute(select(TransactionRow.__table__).where(TransactionRow.hash == tx_hash)).first()
+    if r is None:
+        return None
+    logs = conn.execute(
+        select(LogRow.__table__).where(LogRow.block_number == r.block_number, LogRow.tx_index == r.tx_index).order_by(LogRow.log_index)
+    ).all()
+    return TxRecord(
+        hash=r.hash,
+        block_number=r.block_number,
+        block_hash=r.block_hash,
+        tx_index=r.tx_index,
+        tx_type=r.tx_type,
+        sender=r.sender,
+        to=r.to,
+        nonce=r.nonce,
+        raw=r.raw,
+        status=r.status,
+        gas_used=r.gas_used,
+        cumulative_gas_used=r.cumulative_gas_used,
+        effective_gas_price=int(r.effective_gas_price),
+        contract_address=r.contract_address,
+        logs_bloom=r.logs_bloom,
+        revert_data=r.revert_data,
+        logs=tuple(log_from_row(lg) for lg in logs),  # type: ignore[arg-type]
+    )

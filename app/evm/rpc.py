@@ -1,0 +1,354 @@
+"""Ethereum JSON-RPC methods over the chain façade. Transport-free: ``handle(request_obj)`` takes one
+decoded JSON-RPC request and returns the response object; app/api/rpc.py carries it over HTTP."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import rlp
+
+from app.evm import hexcodec as hc
+from app.evm.chain import Chain, LogQuery
+from app.evm.errors import EvmError, InvalidParams, MethodDisabled
+from app.evm.filters import Filter, FilterRegistry
+from app.evm.gas import raise_for
+from app.evm.hexcodec import hb, hx
+from app.evm.rpcformat import block_json, log_json, receipt_json, tx_json
+
+log = logging.getLogger(__name__)
+CLIENT_VERSION = "aurigraph/0.1.0/py-evm-0.12.1b1"
+Method = Callable[..., Any]
+
+
+class Rpc:
+    def __init__(self, chain: Chain) -> None:
+        self.chain = chain
+        self.filters = FilterRegistry(chain.settings.max_filters)
+        self.methods: dict[str, Method] = {
+            name[4:]: getattr(self, name) for name in dir(self) if name.startswith("rpc_")
+        }
+        self.methods["hardhat_setBalance"] = self.rpc_anvil_setBalance
+        self.methods["hardhat_mine"] = self.rpc_anvil_mine
+        if chain.settings.production:
+            for name in ("eth_sendTransaction", "anvil_setBalance", "hardhat_setBalance", "evm_revert",
+                         "evm_snapshot", "evm_increaseTime", "evm_setAutomine", "evm_mine", "anvil_mine",
+                         "hardhat_mine"):
+                self.methods.pop(name, None)
+
+    # -- dispatch ---------------------------------------------------------------------------------------
+    def handle(self, req: Any) -> dict[str, Any] | None:
+        if not isinstance(req, dict) or req.get("jsonrpc") != "2.0" or not isinstance(req.get("method"), str):
+            rid = req.get("id") if isinstance(req, dict) else None
+            return _error(rid, -32600, "invalid request: expected a JSON-RPC 2.0 object with a method")
+        rid = req.get("id")
+        is_notification = "id" not in req
+        method = self.methods.get(req["method"])
+        if method is None:
+            return _error(rid, -32601, f"the method {req['method'][:100]} does not exist/is not available")
+        params = req.get("params", [])
+        if not isinstance(params, list):
+            return _error(rid, -32602, "invalid params: expected an array")
+        try:
+            result = method(*params)
+        except TypeError as exc:
+            if "positional argument" in str(exc):
+                return _error(rid, -32602, f"invalid params for {req['method']}: {exc}")
+            log.exception("rpc %s failed", req["method"])
+            return _error(rid, -32603, "internal error")
+        except EvmError as exc:
+            return _error(rid, exc.code, exc.message, exc.data)
+        except Exception:
+            log.exception("rpc %s failed", req["method"])
+            return _error(rid, -32603, "internal error")
+        if is_notification:
+            return None
+        return {"jsonrpc": "2.0", "id": rid, "result": result}
+
+    # -- block tags -------------------------------------------------------------------------------------
+    def _number(self, tag: Any) -> int:
+        head = self.chain.head.block_number
+        if tag is None or tag in ("latest", "pending", "safe", "finalized"):
+            return head
+        if tag == "earliest":
+            return 0
+        if isinstance(tag, dict):
+            if "blockHash" in tag:
+                return int(self.chain.header_by_hash(hc.hash32(tag["blockHash"], "blockHash")).block_number)
+            if "blockNumber" in tag:
+                return self._number(tag["blockNumber"])
+            raise InvalidParams("invalid block parameter object")
+        n = hc.quantity(tag, "block number")
+        if n > head:
+            from app.evm.errors import BlockNotFound
+
+            raise BlockNotFound("header not found")
+        return n
+
+    def _header(self, tag: Any) -> Any:
+        return self.chain.header(self._number(tag))
+
+    # -- web3 / net / eth basics ------------------------------------------------------------------------
+    def rpc_web3_clientVersion(self) -> str:
+        return CLIENT_VERSION
+
+    def rpc_web3_sha3(self, data: Any) -> str:
+        from eth_utils import keccak
+
+        return "0x" + keccak(hc.data(data)).hex()
+
+    def rpc_net_version(self) -> str:
+        return str(self.chain.chain_id)
+
+    def rpc_net_listening(self) -> bool:
+        return True
+
+    def rpc_eth_chainId(self) -> str:
+        return hx(self.chain.chain_id)
+
+    def rpc_eth_syncing(self) -> bool:
+        return False
+
+    def rpc_eth_blockNumber(self) -> str:
+        return hx(self.chain.head.block_number)
+
+    def rpc_eth_accounts(self) -> list[str]:
+        return ["0x" + a.address.hex() for a in self.chain.accounts]
+
+    def rpc_eth_coinbase(self) -> str:
+        return "0x" + bytes(self.chain.head.coinbase).hex()
+
+    def rpc_eth_gasPrice(self) -> str:
+        return hx(self.chain.next_base_fee() + 10**9)
+
+    def rpc_eth_maxPriorityFeePerGas(self) -> str:
+        return hx(10**9)
+
+    def rpc_eth_blobBaseFee(self) -> str:
+        return hx(1)
+
+    # -- state ------------------------------------------------------------------------------------------
+    def rpc_eth_getBalance(self, address: Any, tag: Any = "latest") -> str:
+        a = hc.address(address)
+        with self.chain.lock:
+            return hx(self.chain.state(self._header(tag)).get_balance(a))
+
+    def rpc_eth_getTransactionCount(self, address: Any, tag: Any = "latest") -> str:
+        a = hc.address(address)
+        if tag == "pending":
+            return hx(self.chain.pending_nonce(a))
+        with self.chain.lock:
+            return hx(self.chain.state(self._header(tag)).get_nonce(a))
+
+    def rpc_eth_getCode(self, address: Any, tag: Any = "latest") -> str:
+        a = hc.address(address)
+        with self.chain.lock:
+            return "0x" + self.chain.state(self._header(tag)).get_code(a).hex()
+
+    def rpc_eth_getStorageAt(self, address: Any, slot: Any, tag: Any = "latest") -> str:
+        a = hc.address(address)
+        key = hc.quantity(slot, "storage slot")
+        with self.chain.lock:
+            value = self.chain.state(self._header(tag)).get_storage(a, key)
+        return "0x" + value.to_bytes(32, "big").hex()
+
+    # -- execution --------------------------------------------------------------------------------------
+    def rpc_eth_call(self, tx: Any, tag: Any = "latest", overrides: Any = None) -> str:
+        params = hc.tx_request(tx)
+        if overrides:
+            raise InvalidParams("state overrides are not supported")
+        outcome = self.chain.call(params, self._header(tag))
+        raise_for(outcome)
+        return "0x" + outcome.output.hex()
+
+    def rpc_eth_estimateGas(self, tx: Any, tag: Any = "latest") -> str:
+        return hx(self.chain.estimate_gas(hc.tx_request(tx), self._header(tag)))
+
+    def rpc_eth_sendRawTransaction(self, raw: Any) -> str:
+        return "0x" + self.chain.send_raw_transaction(hc.data(raw, "raw transaction")).hex()
+
+    def rpc_eth_sendTransaction(self, tx: Any) -> str:
+        params = hc.tx_request(tx)
+        if "from" not in params:
+            raise InvalidParams("missing 'from'")
+        return "0x" + self.chain.send_transaction(params).hex()
+
+    # -- blocks and transactions ------------------------------------------------------------------------
+    def _block(self, number: int, full: bool) -> dict[str, Any]:
+        header, recs = self.chain.block_rows(number)
+        from app.evm.pyevm import decode_transaction
+
+        txs = []
+        for r in recs:
+            txs.append(tx_json(decode_transaction(self.chain._chain, r.raw), self.chain.chain_id, r) if full else hb(r.hash))
+        size = len(rlp.encode([rlp.decode(rlp.encode(header)), [r.raw for r in recs], []]))
+        return block_json(header, txs, full, size)
+
+    def rpc_eth_getBlockByNumber(self, tag: Any, full: Any = False) -> dict[str, Any] | None:
+        try:
+            number = self._number(tag)
+        except EvmError as exc:
+            if exc.code == -32001:
+                return None
+            raise
+        return self._block(number, bool(full))
+
+    def rpc_eth_getBlockByHash(self, block_hash: Any, full: Any = False) -> dict[str, Any] | None:
+        h = hc.hash32(block_hash, "block hash")
+        try:
+            header = self.chain.header_by_hash(h)
+        except EvmError:
+            return None
+        return self._block(header.block_number, bool(full))
+
+    def rpc_eth_getBlockTransactionCountByNumber(self, tag: Any) -> str:
+        return hx(len(self.chain.block_rows(self._number(tag))[1]))
+
+    def rpc_eth_getTransactionByHash(self, tx_hash: Any) -> dict[str, Any] | None:
+        h = hc.hash32(tx_hash, "transaction hash")
+        from app.evm.pyevm import decode_transaction
+
+        rec = self.chain.transaction(h)
+        if rec is not None:
+            return tx_json(decode_transaction(self.chain._chain, rec.raw), self.chain.chain_id, rec)
+        for tx in list(self.chain.pool):
+            if tx.hash == h:
+                return tx_json(tx, self.chain.chain_id)
+        return None
+
+    def rpc_eth_getTransactionReceipt(self, tx_hash: Any) -> dict[str, Any] | None:
+        rec = self.chain.transaction(hc.hash32(tx_hash, "transaction hash"))
+        return receipt_json(rec) if rec is not None else None
+
+    def rpc_eth_feeHistory(self, count: Any, newest: Any, percentiles: Any = None) -> dict[str, Any]:
+        from app.evm.feehistory import fee_history
+
+        return fee_history(self.chain, hc.quantity(count, "block count"), self._number(newest), percentiles)
+
+    # -- logs and filters -------------------------------------------------------------------------------
+    def _log_query(self, obj: Any, default_from: int | None = None) -> LogQuery:
+        if not isinstance(obj, dict):
+            raise InvalidParams("invalid filter object")
+        head = self.chain.head.block_number
+        addrs = obj.get("address")
+        if addrs is None:
+            addresses: tuple[bytes, ...] = ()
+        elif isinstance(addrs, list):
+            addresses = tuple(hc.address(a) for a in addrs)
+        else:
+            addresses = (hc.address(addrs),)
+        topics_in = obj.get("topics") or []
+        if not isinstance(topics_in, list) or len(topics_in) > 4:
+            raise InvalidParams("invalid topics: at most 4 positions")
+        topics: list[tuple[bytes, ...] | None] = []
+        for t in topics_in:
+            if t is None:
+                topics.append(None)
+            elif isinstance(t, list):
+                topics.append(tuple(hc.hash32(x, "topic") for x in t if x is not None) or None)
+            else:
+                topics.append((hc.hash32(t, "topic"),))
+        if obj.get("blockHash") is not None:
+            if obj.get("fromBlock") is not None or obj.get("toBlock") is not None:
+                raise InvalidParams("blockHash cannot be combined with fromBlock/toBlock")
+            return LogQuery(0, 0, addresses, tuple(topics), hc.hash32(obj["blockHash"], "blockHash"))
+        frm = self._number(obj["fromBlock"]) if obj.get("fromBlock") is not None else (default_from if default_from is not None else head)
+        to = self._number(obj["toBlock"]) if obj.get("toBlock") is not None else head
+        if frm > to:
+            raise InvalidParams("fromBlock is after toBlock")
+        return LogQuery(frm, to, addresses, tuple(topics))
+
+    def rpc_eth_getLogs(self, obj: Any) -> list[dict[str, Any]]:
+        return [log_json(lg) for lg in self.chain.logs(self._log_query(obj))]
+
+    def rpc_eth_newFilter(self, obj: Any) -> str:
+        q = self._log_query(obj)  # validates the criteria now, not at the first poll
+        start = q.from_block - 1 if obj.get("fromBlock") is not None else self.chain.head.block_number
+        return self.filters.add(Filter("logs", start, obj))
+
+    def rpc_eth_newBlockFilter(self) -> str:
+        return self.filters.add(Filter("blocks", self.chain.head.block_number))
+
+    def rpc_eth_newPendingTransactionFilter(self) -> str:
+        raise MethodDisabled("pending transaction filters are not supported")
+
+    def rpc_eth_getFilterChanges(self, fid: Any) -> list[Any]:
+        f = self.filters.get(fid)
+        head = self.chain.head.block_number
+        start, f.last_block = f.last_block + 1, head
+        if start > head:
+            return []
+        if f.kind == "blocks":
+            return [hb(self.chain.block_hash(n)) for n in range(start, head + 1)]
+        criteria: dict[str, Any] = f.criteria  # type: ignore[assignment]
+        q = self._log_query({**criteria, "fromBlock": None, "toBlock": None, "blockHash": None})
+        to = min(head, self._number(criteria["toBlock"])) if criteria.get("toBlock") is not None else head
+        if start > to:
+            return []
+        return [log_json(lg) for lg in self.chain.logs(LogQuery(start, to, q.addresses, q.topics))]
+
+    def rpc_eth_getFilterLogs(self, fid: Any) -> list[dict[str, Any]]:
+        f = self.filters.get(fid)
+        if f.kind != "logs":
+            raise InvalidParams("filter is not a log filter")
+        return self.rpc_eth_getLogs(f.criteria)
+
+    def rpc_eth_uninstallFilter(self, fid: Any) -> bool:
+        return self.filters.remove(fid)
+
+    # -- dev methods (anvil / hardhat) ------------------------------------------------------------------
+    def rpc_evm_snapshot(self) -> str:
+        return hx(self.chain.snapshot())
+
+    def rpc_evm_revert(self, sid: Any) -> bool:
+        ok = self.chain.revert(hc.quantity(sid, "snapshot id"))
+        self.filters.reset_to(self.chain.head.block_number)
+        return ok
+
+    def rpc_evm_mine(self, arg: Any = None) -> str:
+        timestamp = None
+        if isinstance(arg, dict):
+            timestamp = hc.quantity(arg["timestamp"], "timestamp") if "timestamp" in arg else None
+            blocks = hc.quantity(arg.get("blocks", 1), "blocks")
+        else:
+            timestamp = hc.quantity(arg, "timestamp") if arg is not None else None
+            blocks = 1
+        if blocks > 10_000:
+            raise InvalidParams("at most 10000 blocks at once")
+        self.chain.mine(blocks, timestamp)
+        return "0x0"
+
+    def rpc_anvil_mine(self, blocks: Any = None, interval: Any = None) -> None:
+        n = hc.quantity(blocks, "blocks") if blocks is not None else 1
+        if n > 10_000:
+            raise InvalidParams("at most 10000 blocks at once")
+        self.chain.mine(n)
+        return None
+
+    def rpc_evm_increaseTime(self, seconds: Any) -> str:
+        s = hc.quantity(seconds, "seconds") if not isinstance(seconds, int) else seconds
+        return hx(self.chain.increase_time(s))
+
+    def rpc_evm_setAutomine(self, enabled: Any) -> bool:
+        if not isinstance(enabled, bool):
+            raise InvalidParams("expected a boolean")
+        with self.chain.lock:
+            self.chain.automine = enabled
+            if enabled and self.chain.pool:
+                self.chain.mine(1)
+        return True
+
+    def rpc_anvil_getAutomine(self) -> bool:
+        return self.chain.automine
+
+    def rpc_anvil_setBalance(self, address: Any, wei: Any) -> None:
+        self.chain.set_balance(hc.address(address), hc.quantity(wei, "balance"))
+        return None
+
+
+def _error(rid: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
+    err: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        err["data"] = data
+    return {"jsonrpc": "2.0", "id": rid, "error": err}

@@ -1,0 +1,37 @@
+"""create_app(): the FastAPI application with its lifespan (engine, chain, JSON-RPC)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.api import rpc as rpc_routes
+from app.config import Settings, get_settings
+from app.db import make_engine, make_sessionmaker
+from app.evm.chain import Chain
+from app.evm.rpc import Rpc
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.sqlalchemy_url)
+        chain = Chain(engine, settings)
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.chain = chain
+        app.state.rpc = Rpc(chain)
+        try:
+            yield
+        finally:
+            chain.close()
+            engine.dispose()
+
+    app = FastAPI(title="Aurigraph", version="0.1.0", lifespan=lifespan)
+    app.include_router(rpc_routes.router)
+    return app
