@@ -44,3 +44,7 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision (def
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

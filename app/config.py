@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     dev_mnemonic: str = "test test test test test test test test test test test junk"
     dev_accounts: int = 10
     dev_balance_wei: int = 10_000 * 10**18
+    # the chain's key-value rows are all kept in memory when there are at most this many (else cached lazily)
+    state_cache_rows: int = 5_000_000
     automine: bool = True
     block_interval: float = 0.0  # seconds between blocks when automine is off (0 = only on evm_mine)
 

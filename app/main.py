@@ -26,6 +26,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.chain = chain
         app.state.rpc = Rpc(chain)
+        if settings.block_interval > 0:
+            chain.set_interval(settings.block_interval)
         try:
             yield
         finally:

@@ -50,6 +50,7 @@ class Chain:
         self.chain_id = settings.chain_id
         self.lock = threading.RLock()
         self.store = SqlStateStore(engine)
+        self.store.preload(settings.state_cache_rows)
         self.accounts: tuple[DevAccount, ...] = (
             () if settings.production else dev_accounts(settings.dev_mnemonic, settings.dev_accounts)
         )
@@ -66,6 +67,9 @@ class Chain:
         self._next_snapshot = 0
         self.listeners: list[BlockListener] = []
         self._call_ctx: pyevm.CallContext | None = None
+        self._interval = 0.0
+        self._ticker: threading.Thread | None = None
+        self._closed = threading.Event()
         if created:
             genesis = self._chain.get_canonical_head()
             with engine.begin() as conn:
@@ -98,7 +102,12 @@ class Chain:
             return self.header(n)
 
     def state(self, header: Any) -> Any:
+        """A full py-evm state at ``header`` (throwaway: edits are never persisted)."""
         return pyevm.state_at(self._chain, header)
+
+    def account_view(self, header: Any) -> Any:
+        """Cheap read-only view of accounts at ``header`` (get_balance, get_nonce, get_code, get_storage)."""
+        return pyevm.accounts_at(self.store, header.state_root)
 
     def next_base_fee(self) -> int:
         with self.lock:
@@ -106,7 +115,7 @@ class Chain:
 
     def pending_nonce(self, address: bytes) -> int:
         with self.lock:
-            nonce = self.state(self.head).get_nonce(address)
+            nonce = self.account_view(self.head).get_nonce(address)
             for tx in self.pool:
                 if tx.sender == address and tx.nonce >= nonce:
                     nonce = tx.nonce + 1
@@ -182,7 +191,7 @@ class Chain:
                 txs, self.pool = self.pool, []
                 block, rejected = self._mine(sorted(txs, key=_nonce_order(txs)), timestamp=timestamp if i == 0 else None)
                 # keep what may still be mined later (block full, a gap in nonces); drop the rest
-                state = self.state(self.head)
+                state = self.account_view(self.head)
                 self.pool.extend(r.tx for r in rejected if r.tx.nonce > state.get_nonce(r.tx.sender) or "gas" in r.reason)
                 out.append(block)
         return out
@@ -351,8 +360,36 @@ class Chain:
             conn.execute(delete(ChainMeta).where(ChainMeta.name == name))
             conn.execute(ChainMeta.__table__.insert().values(name=name, value=value))
 
+    # -- interval mining ---------------------------------------------------------------------------------
+    def set_interval(self, seconds: float) -> None:
+        """Mine a block every ``seconds`` with whatever is pending (0 stops it). Automine goes off while an
+        interval is set, as in anvil."""
+        with self.lock:
+            self._interval = seconds
+            if seconds > 0:
+                self.automine = False
+                if self._ticker is None or not self._ticker.is_alive():
+                    self._ticker = threading.Thread(target=self._tick, name="interval-miner", daemon=True)
+                    self._ticker.start()
+
+    def _tick(self) -> None:
+        while not self._closed.is_set():
+            interval = self._interval
+            if interval <= 0:
+                return
+            if self._closed.wait(interval):
+                return
+            try:
+                self.mine(1)
+            except Exception:  # a failed block is rolled back in _mine; keep the ticker alive
+                import logging
+
+                logging.getLogger(__name__).exception("interval block failed")
+
     def close(self) -> None:
-        self.store.close()
+        self._closed.set()
+        with self.lock:
+            self.store.close()
 
 
 

@@ -22,6 +22,7 @@ from eth.abc import (
     StateAPI,
 )
 from eth.chains.base import MiningChain
+from eth.db.account import AccountDB
 from eth.db.schema import SchemaV1
 from eth.exceptions import CanonicalHeadNotFound, HeaderNotFound, OutOfGas, Revert
 from eth.rlp.headers import BlockHeader  # noqa: F401  (re-exported type for decoding)
@@ -205,6 +206,11 @@ def header_at(chain: _Chain, number: int) -> BlockHeaderAPI:
 def state_at(chain: _Chain, header: BlockHeaderAPI) -> StateAPI:
     """A state to read from at ``header``'s post-state (reads only: never persisted)."""
     return chain.get_vm(header).state
+
+
+def accounts_at(db: AtomicDatabaseAPI, state_root: bytes) -> AccountDB:
+    """Balances, nonces, code and storage at a state root, without building a VM (reads only)."""
+    return AccountDB(db, state_root)
 
 
 def decode_transaction(chain: _Chain, raw: bytes) -> SignedTransactionAPI:

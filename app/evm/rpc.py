@@ -33,7 +33,7 @@ class Rpc:
         self.methods["hardhat_mine"] = self.rpc_anvil_mine
         if chain.settings.production:
             for name in ("eth_sendTransaction", "anvil_setBalance", "hardhat_setBalance", "evm_revert",
-                         "evm_snapshot", "evm_increaseTime", "evm_setAutomine", "evm_mine", "anvil_mine",
+                         "evm_snapshot", "evm_increaseTime", "evm_setAutomine", "evm_mine", "anvil_mine", "evm_setIntervalMining",
                          "hardhat_mine"):
                 self.methods.pop(name, None)
 
@@ -132,25 +132,25 @@ class Rpc:
     def rpc_eth_getBalance(self, address: Any, tag: Any = "latest") -> str:
         a = hc.address(address)
         with self.chain.lock:
-            return hx(self.chain.state(self._header(tag)).get_balance(a))
+            return hx(self.chain.account_view(self._header(tag)).get_balance(a))
 
     def rpc_eth_getTransactionCount(self, address: Any, tag: Any = "latest") -> str:
         a = hc.address(address)
         if tag == "pending":
             return hx(self.chain.pending_nonce(a))
         with self.chain.lock:
-            return hx(self.chain.state(self._header(tag)).get_nonce(a))
+            return hx(self.chain.account_view(self._header(tag)).get_nonce(a))
 
     def rpc_eth_getCode(self, address: Any, tag: Any = "latest") -> str:
         a = hc.address(address)
         with self.chain.lock:
-            return "0x" + self.chain.state(self._header(tag)).get_code(a).hex()
+            return "0x" + self.chain.account_view(self._header(tag)).get_code(a).hex()
 
     def rpc_eth_getStorageAt(self, address: Any, slot: Any, tag: Any = "latest") -> str:
         a = hc.address(address)
         key = hc.quantity(slot, "storage slot")
         with self.chain.lock:
-            value = self.chain.state(self._header(tag)).get_storage(a, key)
+            value = self.chain.account_view(self._header(tag)).get_storage(a, key)
         return "0x" + value.to_bytes(32, "big").hex()
 
     # -- execution --------------------------------------------------------------------------------------
@@ -337,6 +337,12 @@ class Rpc:
             self.chain.automine = enabled
             if enabled and self.chain.pool:
                 self.chain.mine(1)
+        return True
+
+    def rpc_evm_setIntervalMining(self, seconds: Any) -> bool:
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+            raise InvalidParams("expected a number of seconds (0 turns interval mining off)")
+        self.chain.set_interval(float(seconds))
         return True
 
     def rpc_anvil_getAutomine(self) -> bool:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from eth.abc import AtomicWriteBatchAPI
 from eth.db.atomic import AtomicDBWriteBatch
 from eth.db.backends.base import BaseAtomicDB
-from sqlalchemy import Connection, Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.evm.models import KeyValue
@@ -37,6 +37,7 @@ class SqlStateStore(BaseAtomicDB):
         self._cache: dict[bytes, bytes | object] = {}
         self._pending: dict[bytes, bytes | None] = {}
         self._reader: Connection | None = None
+        self._complete = False  # the cache holds every row: a miss is authoritative, no query needed
 
     # -- DatabaseAPI -------------------------------------------------------------------------------
     def __getitem__(self, key: bytes) -> bytes:
@@ -103,8 +104,21 @@ class SqlStateStore(BaseAtomicDB):
             self.flush(conn)
         self.committed()
 
+    def preload(self, max_rows: int) -> bool:
+        """Load the whole table into the cache when it has at most ``max_rows`` rows; from then on a key
+        missing from the cache is known to be missing (we are the only writer). Returns whether it did."""
+        with self._engine.connect() as conn:
+            count = conn.execute(select(func.count()).select_from(KeyValue.__table__)).scalar_one()
+            if count > max_rows:
+                return False
+            for key, value in conn.execute(select(KeyValue.key, KeyValue.value)).yield_per(10_000):
+                self._cache.setdefault(bytes(key), bytes(value))
+        self._complete = True
+        return True
+
     def drop_cache(self) -> None:
         self._cache.clear()
+        self._complete = False
 
     def close(self) -> None:
         if self._reader is not None:
@@ -113,6 +127,8 @@ class SqlStateStore(BaseAtomicDB):
 
     # -- internals ---------------------------------------------------------------------------------
     def _load(self, key: bytes) -> bytes | object:
+        if self._complete:
+            return _ABSENT
         if self._reader is None:
             self._reader = self._engine.connect()
         try:

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import make_database
+from tests.serverproc import ServerProcess
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A real `aurigraph serve` process per module and database dialect."""
+    tmp = tmp_path_factory.mktemp(f"server-{request.param}")
+    gen = make_database(request.param, tmp)
+    url = next(gen)
+    proc = ServerProcess(url, tmp / "server.log").start()
+    try:
+        yield proc
+    finally:
+        proc.stop()
+        next(gen, None)
