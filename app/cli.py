@@ -6,8 +6,10 @@ import typer
 
 from app.config import get_settings
 
-app = typer.Typer(help="Aurigraph: a persisted py-evm chain behind Ethereum JSON-RPC, and an RWA registry.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Aurigraph: a persisted py-evm chain behind Ethereum JSON-RPC, and an RWA registry.",
+    no_args_is_help=True,
+)
 db_app = typer.Typer(help="Database schema management (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
@@ -28,8 +30,13 @@ def serve(
     settings = get_settings()
     if not settings.production:
         upgrade(settings.sqlalchemy_url)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level="warning", access_log=False)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 @db_app.command("upgrade")

@@ -30,7 +30,7 @@ def _require_pg() -> None:
         with engine.connect() as conn:
             conn.execute(text("select 1"))
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - we re-raise as a clear failure
+    except Exception as exc:
         pytest.fail(f"PostgreSQL is required by the suite and is not reachable at {PG_URL}: {exc}")
 
 

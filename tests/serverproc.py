@@ -34,15 +34,28 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60.0) -> ServerProcess:
-        env = {**os.environ, "AURIGRAPH_DATABASE_URL": self.db_url, "AURIGRAPH_PORT": str(self.port), **self.extra_env}
-        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env, stdout=log, stderr=log)
+        env = {
+            **os.environ,
+            "AURIGRAPH_DATABASE_URL": self.db_url,
+            "AURIGRAPH_PORT": str(self.port),
+            **self.extra_env,
+        }
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.log_path.read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"server exited with {self.proc.returncode}: {self.log_path.read_text()[-3000:]}"
+                )
             try:
-                r = httpx.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=2)
+                r = httpx.post(
+                    self.url,
+                    json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},
+                    timeout=2,
+                )
                 if r.status_code == 200:
                     return self
             except httpx.HTTPError:
@@ -66,5 +79,7 @@ class ServerProcess:
                 self.kill()
 
     def rpc(self, method: str, *params: object) -> dict:
-        r = httpx.post(self.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=30)
+        r = httpx.post(
+            self.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}, timeout=30
+        )
         return r.json()

@@ -57,7 +57,11 @@ class Chain:
         self._keys = {a.address: a.account for a in self.accounts}
         alloc = {a.address: settings.dev_balance_wei for a in self.accounts}
         self._chain, created = pyevm.open_chain(
-            self.store, chain_id=settings.chain_id, gas_limit=settings.block_gas_limit, alloc=alloc, timestamp=int(time.time())
+            self.store,
+            chain_id=settings.chain_id,
+            gas_limit=settings.block_gas_limit,
+            alloc=alloc,
+            timestamp=int(time.time()),
         )
         self._call_chain = pyevm.chain_class(settings.chain_id, for_calls=True)(self.store)
         self.automine = settings.automine
@@ -74,7 +78,9 @@ class Chain:
             genesis = self._chain.get_canonical_head()
             with engine.begin() as conn:
                 self.store.flush(conn)
-                records.insert_block(conn, BlockRecord(0, genesis.hash, pyevm.encode_header(genesis), ()), (), genesis)
+                records.insert_block(
+                    conn, BlockRecord(0, genesis.hash, pyevm.encode_header(genesis), ()), (), genesis
+                )
             self.store.committed()
         self.time_offset = self._load_time_offset()
 
@@ -133,7 +139,9 @@ class Chain:
         sender = params["from"]
         account = self._keys.get(sender)
         if account is None:
-            raise UnknownAccount(f"no key for account 0x{sender.hex()}: only dev accounts can use eth_sendTransaction")
+            raise UnknownAccount(
+                f"no key for account 0x{sender.hex()}: only dev accounts can use eth_sendTransaction"
+            )
         with self.lock:
             tx: dict[str, Any] = {
                 "chainId": self.chain_id,
@@ -151,7 +159,9 @@ class Chain:
                 tx["maxFeePerGas"] = params.get("maxFeePerGas", 2 * self.next_base_fee() + tip)
             if "accessList" in params:
                 tx["accessList"] = params["accessList"]
-            tx["gas"] = params["gas"] if "gas" in params else self.estimate_gas({**params, "from": sender}, None)
+            tx["gas"] = (
+                params["gas"] if "gas" in params else self.estimate_gas({**params, "from": sender}, None)
+            )
             raw = bytes(account.sign_transaction(tx).raw_transaction)
             return self.send_raw_transaction(raw)
 
@@ -182,17 +192,25 @@ class Chain:
             return bytes(tx.hash)
 
     def known(self, tx_hash: bytes) -> bool:
-        return tx_hash in self._recent or any(t.hash == tx_hash for t in self.pool) or self.transaction(tx_hash) is not None
+        return (
+            tx_hash in self._recent
+            or any(t.hash == tx_hash for t in self.pool)
+            or self.transaction(tx_hash) is not None
+        )
 
     def mine(self, blocks: int = 1, timestamp: int | None = None) -> list[BlockRecord]:
         out = []
         with self.lock:
             for i in range(blocks):
                 txs, self.pool = self.pool, []
-                block, rejected = self._mine(sorted(txs, key=_nonce_order(txs)), timestamp=timestamp if i == 0 else None)
+                block, rejected = self._mine(
+                    sorted(txs, key=_nonce_order(txs)), timestamp=timestamp if i == 0 else None
+                )
                 # keep what may still be mined later (block full, a gap in nonces); drop the rest
                 state = self.account_view(self.head)
-                self.pool.extend(r.tx for r in rejected if r.tx.nonce > state.get_nonce(r.tx.sender) or "gas" in r.reason)
+                self.pool.extend(
+                    r.tx for r in rejected if r.tx.nonce > state.get_nonce(r.tx.sender) or "gas" in r.reason
+                )
                 out.append(block)
         return out
 
@@ -273,7 +291,9 @@ class Chain:
         header = self.header(number)
         with self.engine.connect() as conn:
             hashes = conn.execute(
-                select(TransactionRow.hash).where(TransactionRow.block_number == number).order_by(TransactionRow.tx_index)
+                select(TransactionRow.hash)
+                .where(TransactionRow.block_number == number)
+                .order_by(TransactionRow.tx_index)
             ).scalars()
             txs = [self.transaction(h) for h in hashes]
         return header, [t for t in txs if t is not None]
@@ -285,7 +305,9 @@ class Chain:
         if q.block_hash is not None:
             n = self.header_by_hash(q.block_hash).block_number
             q = LogQuery(n, n, q.addresses, q.topics)
-        stmt = select(LogRow.__table__).where(LogRow.block_number >= q.from_block, LogRow.block_number <= q.to_block)
+        stmt = select(LogRow.__table__).where(
+            LogRow.block_number >= q.from_block, LogRow.block_number <= q.to_block
+        )
         if q.addresses:
             stmt = stmt.where(LogRow.address.in_(q.addresses))
         cols = (LogRow.topic0, LogRow.topic1, LogRow.topic2, LogRow.topic3)
@@ -296,7 +318,9 @@ class Chain:
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
         if len(rows) > self.settings.max_logs:
-            raise InvalidParams(f"query returned more than {self.settings.max_logs} results; narrow the block range")
+            raise InvalidParams(
+                f"query returned more than {self.settings.max_logs} results; narrow the block range"
+            )
         return [records.log_from_row(r) for r in rows]  # type: ignore[arg-type]
 
     # -- internals ---------------------------------------------------------------------------------------
@@ -390,7 +414,6 @@ class Chain:
         self._closed.set()
         with self.lock:
             self.store.close()
-
 
 
 def _nonce_order(txs: Sequence[Any]) -> Callable[[Any], tuple[int, int]]:

@@ -25,7 +25,13 @@ def fee_history(chain: Chain, count: int, newest: int, percentiles: Any) -> dict
         if pcts is not None:
             tips = sorted((t.effective_gas_price - header.base_fee_per_gas, t.gas_used) for t in txs)
             rewards.append([hx(_weighted(tips, p, header.gas_used)) for p in pcts])
-    base_fees.append(hx(chain.next_base_fee() if newest == chain.head.block_number else chain.header(newest + 1).base_fee_per_gas))
+    base_fees.append(
+        hx(
+            chain.next_base_fee()
+            if newest == chain.head.block_number
+            else chain.header(newest + 1).base_fee_per_gas
+        )
+    )
     out: dict[str, Any] = {"oldestBlock": hx(oldest), "baseFeePerGas": base_fees, "gasUsedRatio": ratios}
     if pcts is not None:
         out["reward"] = rewards

@@ -120,7 +120,9 @@ def open_chain(
     try:
         cls.get_chaindb_class()(db).get_canonical_head()
     except (CanonicalHeadNotFound, HeaderNotFound, KeyError):
-        genesis_state = {addr: {"balance": bal, "nonce": 0, "code": b"", "storage": {}} for addr, bal in alloc.items()}
+        genesis_state = {
+            addr: {"balance": bal, "nonce": 0, "code": b"", "storage": {}} for addr, bal in alloc.items()
+        }
         params = {
             "difficulty": 0,
             "gas_limit": gas_limit,

@@ -76,12 +76,18 @@ def records_from_block(mined: MinedBlock) -> tuple[BlockRecord, tuple[TxRecord, 
     txs: list[TxRecord] = []
     prev_cumulative = 0
     log_index = 0
-    for i, (tx, receipt, comp) in enumerate(zip(block.transactions, mined.receipts, mined.computations, strict=True)):
+    for i, (tx, receipt, comp) in enumerate(
+        zip(block.transactions, mined.receipts, mined.computations, strict=True)
+    ):
         tx_hash = tx.hash
         logs = []
         for log in receipt.logs:
             topics = tuple(t.to_bytes(32, "big") for t in log.topics)
-            logs.append(LogRecord(header.block_number, header.hash, tx_hash, i, log_index, log.address, topics, log.data))
+            logs.append(
+                LogRecord(
+                    header.block_number, header.hash, tx_hash, i, log_index, log.address, topics, log.data
+                )
+            )
             log_index += 1
         is_create = tx.to == b""
         ok = bool(receipt.state_root == b"\x01")
@@ -179,7 +185,9 @@ def _log_row(lg: LogRecord) -> dict[str, object]:
 
 def log_from_row(r: LogRow) -> LogRecord:
     topics = tuple(t for t in (r.topic0, r.topic1, r.topic2, r.topic3) if t is not None)
-    return LogRecord(r.block_number, r.block_hash, r.tx_hash, r.tx_index, r.log_index, r.address, topics, r.data)
+    return LogRecord(
+        r.block_number, r.block_hash, r.tx_hash, r.tx_index, r.log_index, r.address, topics, r.data
+    )
 
 
 def load_tx(conn: Connection, tx_hash: bytes) -> TxRecord | None:
@@ -187,7 +195,9 @@ def load_tx(conn: Connection, tx_hash: bytes) -> TxRecord | None:
     if r is None:
         return None
     logs = conn.execute(
-        select(LogRow.__table__).where(LogRow.block_number == r.block_number, LogRow.tx_index == r.tx_index).order_by(LogRow.log_index)
+        select(LogRow.__table__)
+        .where(LogRow.block_number == r.block_number, LogRow.tx_index == r.tx_index)
+        .order_by(LogRow.log_index)
     ).all()
     return TxRecord(
         hash=r.hash,

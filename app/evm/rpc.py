@@ -32,9 +32,19 @@ class Rpc:
         self.methods["hardhat_setBalance"] = self.rpc_anvil_setBalance
         self.methods["hardhat_mine"] = self.rpc_anvil_mine
         if chain.settings.production:
-            for name in ("eth_sendTransaction", "anvil_setBalance", "hardhat_setBalance", "evm_revert",
-                         "evm_snapshot", "evm_increaseTime", "evm_setAutomine", "evm_mine", "anvil_mine", "evm_setIntervalMining",
-                         "hardhat_mine"):
+            for name in (
+                "eth_sendTransaction",
+                "anvil_setBalance",
+                "hardhat_setBalance",
+                "evm_revert",
+                "evm_snapshot",
+                "evm_increaseTime",
+                "evm_setAutomine",
+                "evm_mine",
+                "anvil_mine",
+                "evm_setIntervalMining",
+                "hardhat_mine",
+            ):
                 self.methods.pop(name, None)
 
     # -- dispatch ---------------------------------------------------------------------------------------
@@ -181,7 +191,11 @@ class Rpc:
 
         txs = []
         for r in recs:
-            txs.append(tx_json(decode_transaction(self.chain._chain, r.raw), self.chain.chain_id, r) if full else hb(r.hash))
+            txs.append(
+                tx_json(decode_transaction(self.chain._chain, r.raw), self.chain.chain_id, r)
+                if full
+                else hb(r.hash)
+            )
         size = len(rlp.encode([rlp.decode(rlp.encode(header)), [r.raw for r in recs], []]))
         return block_json(header, txs, full, size)
 
@@ -253,7 +267,11 @@ class Rpc:
             if obj.get("fromBlock") is not None or obj.get("toBlock") is not None:
                 raise InvalidParams("blockHash cannot be combined with fromBlock/toBlock")
             return LogQuery(0, 0, addresses, tuple(topics), hc.hash32(obj["blockHash"], "blockHash"))
-        frm = self._number(obj["fromBlock"]) if obj.get("fromBlock") is not None else (default_from if default_from is not None else head)
+        frm = (
+            self._number(obj["fromBlock"])
+            if obj.get("fromBlock") is not None
+            else (default_from if default_from is not None else head)
+        )
         to = self._number(obj["toBlock"]) if obj.get("toBlock") is not None else head
         if frm > to:
             raise InvalidParams("fromBlock is after toBlock")

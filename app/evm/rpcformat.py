@@ -44,7 +44,9 @@ def receipt_json(t: TxRecord) -> dict[str, Any]:
     }
 
 
-def tx_json(tx: Any, chain_id: int, rec: TxRecord | None = None, base_fee: int | None = None) -> dict[str, Any]:
+def tx_json(
+    tx: Any, chain_id: int, rec: TxRecord | None = None, base_fee: int | None = None
+) -> dict[str, Any]:
     """``tx`` is a decoded py-evm signed transaction; ``rec`` its mined record (None while pending)."""
     type_id = getattr(tx, "type_id", None) or 0
     out: dict[str, Any] = {

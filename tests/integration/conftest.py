@@ -9,7 +9,9 @@ from tests.serverproc import ServerProcess
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
     """A real `aurigraph serve` process per module and database dialect."""
     tmp = tmp_path_factory.mktemp(f"server-{request.param}")
     gen = make_database(request.param, tmp)

@@ -22,8 +22,16 @@ TOPIC = "0x" + "42".rjust(64, "0")
 
 
 def send(server, acct, nonce, **tx):
-    body = {"value": 0, "gas": 100_000, "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 1, "nonce": nonce,
-            "chainId": 31337, "type": 2, **tx}
+    body = {
+        "value": 0,
+        "gas": 100_000,
+        "maxFeePerGas": 10**10,
+        "maxPriorityFeePerGas": 1,
+        "nonce": nonce,
+        "chainId": 31337,
+        "type": 2,
+        **tx,
+    }
     raw = "0x" + bytes(acct.sign_transaction(body).raw_transaction).hex()
     out = server.rpc("eth_sendRawTransaction", raw)
     assert "result" in out, out
@@ -53,7 +61,9 @@ def test_sigkill_after_receipt_loses_nothing(dialect, tmp_path: Path):
             assert srv2.rpc("eth_blockNumber")["result"] == head
             for r in (deploy, call, transfer):
                 assert srv2.rpc("eth_getTransactionReceipt", r["transactionHash"])["result"] == r
-            logs = srv2.rpc("eth_getLogs", {"fromBlock": "0x0", "address": contract, "topics": [TOPIC]})["result"]
+            logs = srv2.rpc("eth_getLogs", {"fromBlock": "0x0", "address": contract, "topics": [TOPIC]})[
+                "result"
+            ]
             assert [lg["transactionHash"] for lg in logs] == [call["transactionHash"]]
             assert srv2.rpc("eth_getBalance", "0x" + "ab" * 20, "latest")["result"] == hex(12345)
             assert srv2.rpc("eth_getBalance", acct.address, "latest")["result"] == balance

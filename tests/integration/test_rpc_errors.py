@@ -12,7 +12,9 @@ OTHER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 
 
 def post(server, body, **kw):
-    return httpx.post(server.url, content=body, headers={"content-type": "application/json"}, timeout=30, **kw)
+    return httpx.post(
+        server.url, content=body, headers={"content-type": "application/json"}, timeout=30, **kw
+    )
 
 
 def block_number(server) -> int:
@@ -21,8 +23,17 @@ def block_number(server) -> int:
 
 def signed(server, **overrides) -> str:
     nonce = int(server.rpc("eth_getTransactionCount", ACCT.address, "latest")["result"], 16)
-    tx = {"to": OTHER, "value": 1, "gas": 21000, "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 1,
-          "nonce": nonce, "chainId": 31337, "type": 2, **overrides}
+    tx = {
+        "to": OTHER,
+        "value": 1,
+        "gas": 21000,
+        "maxFeePerGas": 10**10,
+        "maxPriorityFeePerGas": 1,
+        "nonce": nonce,
+        "chainId": 31337,
+        "type": 2,
+        **overrides,
+    }
     return "0x" + bytes(ACCT.sign_transaction(tx).raw_transaction).hex()
 
 
@@ -53,7 +64,9 @@ def test_malformed_requests_get_the_standard_codes(server, body, code):
 
 
 def test_batch_mixes_results_and_errors_in_order(server):
-    r = post(server, b'[{"jsonrpc":"2.0","id":1,"method":"eth_chainId"},{"jsonrpc":"2.0","id":2,"method":"nope"}]')
+    r = post(
+        server, b'[{"jsonrpc":"2.0","id":1,"method":"eth_chainId"},{"jsonrpc":"2.0","id":2,"method":"nope"}]'
+    )
     out = r.json()
     assert out[0] == {"jsonrpc": "2.0", "id": 1, "result": "0x7a69"}
     assert out[1]["id"] == 2 and out[1]["error"]["code"] == -32601
@@ -106,7 +119,11 @@ def test_bad_signature_is_rejected(server):
     raw[-5] ^= 0xFF  # corrupt s
     err = server.rpc("eth_sendRawTransaction", "0x" + raw.hex())["error"]
     assert err["code"] in (-32000, -32602), err
-    assert "signature" in err["message"].lower() or "sender" in err["message"].lower() or "decode" in err["message"].lower()
+    assert (
+        "signature" in err["message"].lower()
+        or "sender" in err["message"].lower()
+        or "decode" in err["message"].lower()
+    )
 
 
 def test_unknown_block_and_transaction(server):

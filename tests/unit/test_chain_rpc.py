@@ -1,0 +1,149 @@
+"""The chain and its JSON-RPC methods in process (the HTTP transport has its own tests)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from eth_account import Account
+
+from app.config import Settings
+from app.db import make_engine
+from app.evm.chain import Chain
+from app.evm.rpc import Rpc
+
+KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+ACCT = Account.from_key(KEY)
+# runtime `JUMPDEST PUSH1 0 JUMP`: loops until gas runs out
+LOOP_INIT = "0x6004600c60003960046000f3" + "5b600056"
+# runtime: return CALLDATASIZE words of SSTORE... keep simple: `PUSH1 1 PUSH1 0 SSTORE STOP`
+STORE_INIT = "0x6006600c60003960066000f3" + "600160005500"
+
+
+def open_rpc(url: str, **overrides) -> Rpc:
+    settings = Settings(database_url=url, **overrides)
+    return Rpc(Chain(make_engine(url), settings))
+
+
+def call(rpc: Rpc, method: str, *params):
+    out = rpc.handle({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)})
+    return out
+
+
+def ok(rpc: Rpc, method: str, *params):
+    out = call(rpc, method, *params)
+    assert "result" in out, out
+    return out["result"]
+
+
+def send(rpc: Rpc, nonce: int, **tx) -> str:
+    body = {
+        "value": 0,
+        "gas": 200_000,
+        "maxFeePerGas": 10**10,
+        "maxPriorityFeePerGas": 1,
+        "nonce": nonce,
+        "chainId": 31337,
+        "type": 2,
+        **tx,
+    }
+    return ok(rpc, "eth_sendRawTransaction", "0x" + bytes(ACCT.sign_transaction(body).raw_transaction).hex())
+
+
+@pytest.fixture
+def rpc(db_url):
+    r = open_rpc(db_url)
+    yield r
+    r.chain.close()
+
+
+def test_batch_mode_packs_pending_transactions_into_one_block(rpc):
+    assert ok(rpc, "evm_setAutomine", False) is True
+    hashes = [send(rpc, n, to="0x" + "11" * 20, value=1) for n in range(3)]
+    assert ok(rpc, "eth_blockNumber") == "0x0"
+    assert ok(rpc, "eth_getTransactionCount", ACCT.address, "pending") == "0x3"
+    assert ok(rpc, "eth_getTransactionReceipt", hashes[0]) is None
+    assert ok(rpc, "eth_getTransactionByHash", hashes[1])["blockHash"] is None
+    ok(rpc, "evm_mine")
+    block = ok(rpc, "eth_getBlockByNumber", "0x1", False)
+    assert block["transactions"] == hashes
+    receipts = [ok(rpc, "eth_getTransactionReceipt", h) for h in hashes]
+    assert [r["cumulativeGasUsed"] for r in receipts] == [hex(21000), hex(42000), hex(63000)]
+
+
+def test_call_time_limit_stops_endless_loops(sqlite_url):
+    rpc = open_rpc(sqlite_url, call_timeout_s=0.3)
+    receipt = ok(rpc, "eth_getTransactionReceipt", send(rpc, 0, data=LOOP_INIT))
+    t = time.monotonic()
+    err = call(rpc, "eth_call", {"to": receipt["contractAddress"], "gas": hex(50_000_000)}, "latest")["error"]
+    assert time.monotonic() - t < 5
+    assert err["code"] == -32603 and "timed out" in err["message"]
+    rpc.chain.close()
+
+
+def test_set_balance_and_time_survive_restart(sqlite_url):
+    rpc = open_rpc(sqlite_url)
+    who = "0x" + "ee" * 20
+    ok(rpc, "anvil_setBalance", who, hex(123))
+    ok(rpc, "hardhat_setBalance", who, hex(456))
+    ok(rpc, "evm_increaseTime", 3600)
+    send(rpc, 0, to=who, value=4)
+    ts = int(ok(rpc, "eth_getBlockByNumber", "latest", False)["timestamp"], 16)
+    assert ts >= int(time.time()) + 3600 - 5
+    rpc.chain.close()
+    again = open_rpc(sqlite_url)
+    assert ok(again, "eth_getBalance", who, "latest") == hex(460)
+    send(again, 1, to=who, value=1)
+    assert (
+        int(ok(again, "eth_getBlockByNumber", "latest", False)["timestamp"], 16)
+        >= int(time.time()) + 3600 - 5
+    )
+    again.chain.close()
+
+
+def test_snapshot_revert_restores_state_and_numbers(rpc):
+    receipt = ok(rpc, "eth_getTransactionReceipt", send(rpc, 0, data=STORE_INIT))
+    target = receipt["contractAddress"]
+    snap = ok(rpc, "evm_snapshot")
+    h = send(rpc, 1, to=target)
+    assert ok(rpc, "eth_getStorageAt", target, "0x0", "latest") == "0x" + "00" * 31 + "01"
+    assert ok(rpc, "evm_revert", snap) is True
+    assert ok(rpc, "eth_blockNumber") == "0x1"
+    assert ok(rpc, "eth_getStorageAt", target, "0x0", "latest") == "0x" + "00" * 32
+    assert ok(rpc, "eth_getTransactionReceipt", h) is None
+    assert ok(rpc, "evm_revert", snap) is False  # a snapshot is used up by reverting to it
+    again = send(rpc, 1, to=target)
+    assert ok(rpc, "eth_getTransactionReceipt", again)["blockNumber"] == "0x2"
+
+
+def test_get_logs_and_filters_follow_new_blocks(rpc):
+    # runtime: LOG1 with topic = first calldata word
+    init = "0x600d600c600039600d6000f3" + "60003560006000a1" + "00" * 5
+    target = ok(rpc, "eth_getTransactionReceipt", send(rpc, 0, data=init))["contractAddress"]
+    fid = ok(rpc, "eth_newFilter", {"address": target})
+    bfid = ok(rpc, "eth_newBlockFilter")
+    t1, t2 = "0x" + "01".rjust(64, "0"), "0x" + "02".rjust(64, "0")
+    send(rpc, 1, to=target, data=t1)
+    send(rpc, 2, to=target, data=t2)
+    changes = ok(rpc, "eth_getFilterChanges", fid)
+    assert [c["topics"] for c in changes] == [[t1], [t2]]
+    assert ok(rpc, "eth_getFilterChanges", fid) == []
+    assert len(ok(rpc, "eth_getFilterChanges", bfid)) == 2
+    assert [lg["topics"][0] for lg in ok(rpc, "eth_getLogs", {"fromBlock": "0x0", "topics": [[t2, t1]]})] == [
+        t1,
+        t2,
+    ]
+    assert ok(rpc, "eth_getLogs", {"fromBlock": "0x0", "topics": [t2], "address": [target]})[0]["topics"] == [
+        t2
+    ]
+    assert ok(rpc, "eth_getFilterLogs", fid)[-1]["topics"] == [t2]
+    assert ok(rpc, "eth_uninstallFilter", fid) is True
+    assert call(rpc, "eth_getFilterChanges", fid)["error"]["code"] == -32602
+
+
+def test_production_disables_dev_methods(sqlite_url):
+    rpc = open_rpc(sqlite_url, env="production")
+    assert ok(rpc, "eth_accounts") == []
+    for method in ("eth_sendTransaction", "evm_mine", "anvil_setBalance", "evm_snapshot"):
+        assert call(rpc, method, {})["error"]["code"] == -32601
+    rpc.chain.close()
