@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     call_timeout_s: float = 5.0
     max_filters: int = 1000
     max_logs: int = 10_000
+    max_ws_connections: int = 200
+    ws_queue_limit: int = 10_000  # notifications queued for one WebSocket before it is dropped as too slow
 
     @property
     def sqlalchemy_url(self) -> str:

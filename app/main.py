@@ -8,10 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.api import rpc as rpc_routes
+from app.api import ws as ws_routes
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.evm.chain import Chain
 from app.evm.rpc import Rpc
+from app.evm.subscriptions import SubscriptionHub
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,6 +28,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.chain = chain
         app.state.rpc = Rpc(chain)
+        app.state.hub = SubscriptionHub(chain)
+        app.state.ws_connections = 0
         if settings.block_interval > 0:
             chain.set_interval(settings.block_interval)
         try:
@@ -36,4 +40,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Aurigraph", version="0.1.0", lifespan=lifespan)
     app.include_router(rpc_routes.router)
+    app.include_router(ws_routes.router)
     return app

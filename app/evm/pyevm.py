@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import rlp
 from eth.abc import (
     AtomicDatabaseAPI,
     BlockAPI,
@@ -25,8 +26,8 @@ from eth.chains.base import MiningChain
 from eth.db.account import AccountDB
 from eth.db.schema import SchemaV1
 from eth.exceptions import CanonicalHeadNotFound, HeaderNotFound, OutOfGas, Revert
-from eth.rlp.headers import BlockHeader  # noqa: F401  (re-exported type for decoding)
 from eth.vm.forks.prague import PragueVM
+from eth.vm.forks.prague.blocks import PragueBackwardsHeader
 from eth.vm.forks.prague.computation import PragueComputation
 from eth.vm.forks.prague.state import PragueState
 from eth.vm.spoof import SpoofTransaction
@@ -220,19 +221,11 @@ def decode_transaction(chain: _Chain, raw: bytes) -> SignedTransactionAPI:
 
 
 def decode_header(encoded: bytes) -> BlockHeaderAPI:
-    return PragueVM.get_block_class().get_header_class().deserialize(_rlp_decode(encoded))  # type: ignore[attr-defined]
+    return rlp.decode(encoded, sedes=PragueBackwardsHeader)  # type: ignore[no-any-return]
 
 
 def encode_header(header: BlockHeaderAPI) -> bytes:
-    import rlp
-
     return rlp.encode(header)
-
-
-def _rlp_decode(data: bytes) -> Any:
-    import rlp
-
-    return rlp.decode(data)
 
 
 @dataclass(frozen=True, slots=True)

@@ -241,7 +241,7 @@ class Rpc:
         return fee_history(self.chain, hc.quantity(count, "block count"), self._number(newest), percentiles)
 
     # -- logs and filters -------------------------------------------------------------------------------
-    def _log_query(self, obj: Any, default_from: int | None = None) -> LogQuery:
+    def log_query(self, obj: Any, default_from: int | None = None) -> LogQuery:
         if not isinstance(obj, dict):
             raise InvalidParams("invalid filter object")
         head = self.chain.head.block_number
@@ -278,10 +278,10 @@ class Rpc:
         return LogQuery(frm, to, addresses, tuple(topics))
 
     def rpc_eth_getLogs(self, obj: Any) -> list[dict[str, Any]]:
-        return [log_json(lg) for lg in self.chain.logs(self._log_query(obj))]
+        return [log_json(lg) for lg in self.chain.logs(self.log_query(obj))]
 
     def rpc_eth_newFilter(self, obj: Any) -> str:
-        q = self._log_query(obj)  # validates the criteria now, not at the first poll
+        q = self.log_query(obj)  # validates the criteria now, not at the first poll
         start = q.from_block - 1 if obj.get("fromBlock") is not None else self.chain.head.block_number
         return self.filters.add(Filter("logs", start, obj))
 
@@ -300,7 +300,7 @@ class Rpc:
         if f.kind == "blocks":
             return [hb(self.chain.block_hash(n)) for n in range(start, head + 1)]
         criteria: dict[str, Any] = f.criteria  # type: ignore[assignment]
-        q = self._log_query({**criteria, "fromBlock": None, "toBlock": None, "blockHash": None})
+        q = self.log_query({**criteria, "fromBlock": None, "toBlock": None, "blockHash": None})
         to = min(head, self._number(criteria["toBlock"])) if criteria.get("toBlock") is not None else head
         if start > to:
             return []

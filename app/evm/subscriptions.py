@@ -1,0 +1,100 @@
+"""eth_subscribe fan-out: newHeads and logs notifications for every committed block.
+
+The chain calls ``on_block`` in the mining thread right after the commit. Formatting happens once per
+block; delivery is a non-blocking put into each subscriber's bounded queue, so a slow or vanished
+subscriber never delays mining: when its queue is full it is dropped (its connection is closed)."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.evm.chain import Chain, LogQuery
+from app.evm.errors import InvalidParams
+from app.evm.pyevm import decode_header
+from app.evm.records import BlockRecord, LogRecord, TxRecord
+from app.evm.rpcformat import block_json, log_json
+
+Deliver = Callable[[dict[str, Any]], bool]  # returns False when the subscriber cannot keep up
+
+
+@dataclass(slots=True)
+class Subscription:
+    sid: str
+    kind: str
+    deliver: Deliver
+    query: LogQuery | None = None
+    owner: object = None
+    dead: bool = field(default=False)
+
+
+def _matches(q: LogQuery, lg: LogRecord) -> bool:
+    if q.addresses and lg.address not in q.addresses:
+        return False
+    for pos, wanted in enumerate(q.topics):
+        if wanted and (pos >= len(lg.topics) or lg.topics[pos] not in wanted):
+            return False
+    return True
+
+
+class SubscriptionHub:
+    def __init__(self, chain: Chain, per_owner_limit: int = 100) -> None:
+        self.chain = chain
+        self.per_owner_limit = per_owner_limit
+        self._subs: dict[str, Subscription] = {}
+        self._lock = threading.Lock()
+        chain.listeners.append(self.on_block)
+
+    def subscribe(self, owner: object, kind: str, deliver: Deliver, query: LogQuery | None = None) -> str:
+        if kind not in ("newHeads", "logs"):
+            raise InvalidParams(f"unsupported subscription type {kind!r}: use newHeads or logs")
+        with self._lock:
+            if sum(1 for s in self._subs.values() if s.owner is owner) >= self.per_owner_limit:
+                raise InvalidParams(
+                    f"too many subscriptions on this connection (limit {self.per_owner_limit})"
+                )
+            sid = "0x" + secrets.token_hex(16)
+            self._subs[sid] = Subscription(sid, kind, deliver, query, owner)
+            return sid
+
+    def unsubscribe(self, owner: object, sid: Any) -> bool:
+        with self._lock:
+            sub = self._subs.get(sid) if isinstance(sid, str) else None
+            if sub is None or sub.owner is not owner:
+                return False
+            del self._subs[sid]
+            return True
+
+    def drop_owner(self, owner: object) -> None:
+        with self._lock:
+            for sid in [k for k, s in self._subs.items() if s.owner is owner]:
+                del self._subs[sid]
+
+    def on_block(self, block: BlockRecord, txs: Sequence[TxRecord]) -> None:
+        with self._lock:
+            subs = list(self._subs.values())
+        if not subs:
+            return
+        head = None
+        logs = [lg for t in txs for lg in t.logs]
+        for sub in subs:
+            if sub.kind == "newHeads":
+                if head is None:
+                    head = block_json(decode_header(block.header_rlp), [], False, 0)
+                    del head["transactions"], head["uncles"], head["size"]
+                    head.pop("withdrawals", None)
+                ok = sub.deliver(_note(sub.sid, head))
+            else:
+                ok = True
+                for lg in logs:
+                    if sub.query is None or _matches(sub.query, lg):
+                        ok = sub.deliver(_note(sub.sid, log_json(lg))) and ok
+            if not ok:
+                self.drop_owner(sub.owner)
+
+
+def _note(sid: str, result: dict[str, Any]) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "method": "eth_subscription", "params": {"subscription": sid, "result": result}}
