@@ -27,6 +27,7 @@ from app.evm.models import BlockRow, ChainMeta, LogRow, TransactionRow
 from app.evm.records import BlockRecord, LogRecord, TxRecord
 from app.evm.state_store import SqlStateStore
 from app.evm.txvalidation import validate_transaction
+from app.evm.writer_lock import WriterLock
 
 _RECENT = 4096  # receipts kept in memory for the clients that poll right after sending
 
@@ -49,6 +50,7 @@ class Chain:
         self.settings = settings
         self.chain_id = settings.chain_id
         self.lock = threading.RLock()
+        self.writer = WriterLock(engine)
         self.store = SqlStateStore(engine)
         self.store.preload(settings.state_cache_rows)
         self.accounts: tuple[DevAccount, ...] = (
@@ -414,6 +416,7 @@ class Chain:
         self._closed.set()
         with self.lock:
             self.store.close()
+            self.writer.release()
 
 
 def _nonce_order(txs: Sequence[Any]) -> Callable[[Any], tuple[int, int]]:
