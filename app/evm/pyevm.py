@@ -192,12 +192,10 @@ def reset_pending(chain: _Chain) -> None:
 
 
 def rewind(chain: _Chain, db: AtomicDatabaseAPI, to_number: int) -> None:
-    """Make block ``to_number`` the canonical head again (evm_revert). Later blocks stay as orphans in the
-    key-value data; their number→hash lookups are removed so they cannot be found by number."""
-    head = chain.get_canonical_head()
+    """Make block ``to_number`` the canonical head again (evm_revert). Later blocks stay in the key-value
+    data as orphans; py-evm replaces their number lookups when the next blocks take their numbers, and
+    nothing above the head is served (the façade checks numbers against the head)."""
     target = chain.get_canonical_block_header_by_number(to_number)
-    for n in range(to_number + 1, head.block_number + 1):
-        db.delete(SchemaV1.make_block_number_to_hash_lookup_key(n))
     db[SchemaV1.make_canonical_head_hash_lookup_key()] = target.hash
     chain.header = chain.create_header_from_parent(target)
 

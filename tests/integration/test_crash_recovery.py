@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
+from eth_utils import to_checksum_address
 
 from tests.conftest import make_database
 from tests.serverproc import ServerProcess
@@ -22,6 +23,8 @@ TOPIC = "0x" + "42".rjust(64, "0")
 
 
 def send(server, acct, nonce, **tx):
+    if tx.get("to"):
+        tx["to"] = to_checksum_address(tx["to"])
     body = {
         "value": 0,
         "gas": 100_000,

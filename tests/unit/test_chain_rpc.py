@@ -6,6 +6,7 @@ import time
 
 import pytest
 from eth_account import Account
+from eth_utils import to_checksum_address
 
 from app.config import Settings
 from app.db import make_engine
@@ -37,6 +38,8 @@ def ok(rpc: Rpc, method: str, *params):
 
 
 def send(rpc: Rpc, nonce: int, **tx) -> str:
+    if tx.get("to"):
+        tx["to"] = to_checksum_address(tx["to"])
     body = {
         "value": 0,
         "gas": 200_000,
