@@ -73,6 +73,7 @@ class Chain:
         self._next_snapshot = 0
         self.listeners: list[BlockListener] = []
         self._call_ctx: pyevm.CallContext | None = None
+        self._pending_header: Any = None
         self._interval = 0.0
         self._ticker: threading.Thread | None = None
         self._closed = threading.Event()
@@ -119,7 +120,7 @@ class Chain:
 
     def next_base_fee(self) -> int:
         with self.lock:
-            return int(self._chain.header.base_fee_per_gas)
+            return int(self._pending().base_fee_per_gas)
 
     def pending_nonce(self, address: bytes) -> int:
         with self.lock:
@@ -170,7 +171,7 @@ class Chain:
     def submit(self, tx: Any) -> bytes:
         with self.lock:
             head = self._chain.get_canonical_head()
-            pending = self._chain.header
+            pending = self._pending()
             if self.known(tx.hash):
                 raise InvalidTransaction("already known")
             state = self.state(head)
@@ -194,11 +195,13 @@ class Chain:
             return bytes(tx.hash)
 
     def known(self, tx_hash: bytes) -> bool:
-        return (
-            tx_hash in self._recent
-            or any(t.hash == tx_hash for t in self.pool)
-            or self.transaction(tx_hash) is not None
-        )
+        """Pending or just mined. Older replays are caught by the nonce check (nonce too low)."""
+        return tx_hash in self._recent or any(t.hash == tx_hash for t in self.pool)
+
+    def _pending(self) -> Any:
+        if self._pending_header is None:
+            self._pending_header = pyevm.pending_header(self._chain)
+        return self._pending_header
 
     def mine(self, blocks: int = 1, timestamp: int | None = None) -> list[BlockRecord]:
         out = []
@@ -346,9 +349,10 @@ class Chain:
                 records.insert_block(conn, block, txrecs, mined.block.header)
         except BaseException:
             self.store.discard()
-            pyevm.reset_pending(self._chain)
+            self._pending_header = None
             raise
         self.store.committed()
+        self._pending_header = None
         self._call_ctx = None
         for t in txrecs:
             self._recent[t.hash] = t
@@ -369,9 +373,10 @@ class Chain:
         except BaseException:
             self.store.discard()
             self.store.drop_cache()
-            pyevm.reset_pending(self._chain)
+            self._pending_header = None
             raise
         self.store.committed()
+        self._pending_header = None
         self._recent.clear()
         self._call_ctx = None
         self.pool.clear()

@@ -182,13 +182,12 @@ def mine(
     filled = vm.set_block_transactions_and_withdrawals(vm.get_block(), current, included, receipts)
     sealed = vm.mine_block(filled, timestamp=timestamp, mix_hash=mix_hash).block
     chain.persist_block(sealed)
-    chain.header = chain.create_header_from_parent(sealed.header)
     return MinedBlock(sealed, tuple(receipts), tuple(computations)), tuple(rejected)
 
 
-def reset_pending(chain: _Chain) -> None:
-    """Drop whatever a failed block build left in the chain object's pending header."""
-    chain.header = chain.create_header_from_parent(chain.get_canonical_head())
+def pending_header(chain: _Chain) -> BlockHeaderAPI:
+    """The header the next block starts from (base fee, gas limit, number)."""
+    return chain.create_header_from_parent(chain.get_canonical_head())
 
 
 def rewind(chain: _Chain, db: AtomicDatabaseAPI, to_number: int) -> None:
@@ -197,7 +196,6 @@ def rewind(chain: _Chain, db: AtomicDatabaseAPI, to_number: int) -> None:
     nothing above the head is served (the façade checks numbers against the head)."""
     target = chain.get_canonical_block_header_by_number(to_number)
     db[SchemaV1.make_canonical_head_hash_lookup_key()] = target.hash
-    chain.header = chain.create_header_from_parent(target)
 
 
 def header_at(chain: _Chain, number: int) -> BlockHeaderAPI:
@@ -215,7 +213,7 @@ def accounts_at(db: AtomicDatabaseAPI, state_root: bytes) -> AccountDB:
 
 
 def decode_transaction(chain: _Chain, raw: bytes) -> SignedTransactionAPI:
-    return chain.get_vm().get_transaction_builder().decode(raw)
+    return PragueVM.get_transaction_builder().decode(raw)  # type: ignore[no-any-return]
 
 
 def decode_header(encoded: bytes) -> BlockHeaderAPI:
