@@ -266,23 +266,51 @@ class Chain:
 
     def call(self, params: dict[str, Any], header: Any | None) -> pyevm.CallOutcome:
         with self.lock:
-            ctx = self.call_context(header if header is not None else self.head)
-            gas = min(params.get("gas", self.settings.rpc_gas_cap), self.settings.rpc_gas_cap)
-            return ctx.run(
-                sender=params.get("from") or b"\x00" * 20,
-                to=params.get("to") or b"",
-                data=params.get("data", b""),
-                value=params.get("value", 0),
-                gas=gas,
-                gas_price=params.get("gasPrice", params.get("maxFeePerGas", 0)),
-                timeout=self.settings.call_timeout_s,
-            )
+            return self._run_call(self.call_context(header if header is not None else self.head), params)
+
+    def _run_call(self, ctx: pyevm.CallContext, params: dict[str, Any]) -> pyevm.CallOutcome:
+        gas = min(params.get("gas", self.settings.rpc_gas_cap), self.settings.rpc_gas_cap)
+        return ctx.run(
+            sender=params.get("from") or b"\x00" * 20,
+            to=params.get("to") or b"",
+            data=params.get("data", b""),
+            value=params.get("value", 0),
+            gas=gas,
+            gas_price=params.get("gasPrice", params.get("maxFeePerGas", 0)),
+            timeout=self.settings.call_timeout_s,
+        )
 
     def estimate_gas(self, params: dict[str, Any], header: Any | None) -> int:
         from app.evm.gas import estimate
 
         with self.lock:
             return estimate(self, params, header)
+
+    # -- traces -------------------------------------------------------------------------------------------
+    def trace_transaction(self, tx_hash: bytes, with_log: bool) -> dict[str, Any] | None:
+        from app.evm.tracing import top_frame
+
+        rec = self.transaction(tx_hash)
+        if rec is None:
+            return None
+        with self.lock:
+            header, recs = self.block_rows(rec.block_number)
+            txs = [pyevm.decode_transaction(self._chain, r.raw) for r in recs[: rec.tx_index + 1]]
+            comp = pyevm.replay(self._chain, header, txs, self.settings.call_timeout_s * 4)
+        tx = txs[-1]
+        return top_frame(comp, tx.sender, tx.gas, rec.gas_used, tx.data, with_log)
+
+    def trace_call(self, params: dict[str, Any], header: Any, with_log: bool) -> dict[str, Any]:
+        from app.evm.tracing import top_frame
+
+        with self.lock:
+            ctx = pyevm.CallContext(self._call_chain, header, traced=True)
+            outcome = self._run_call(ctx, params)
+        gas = min(params.get("gas", self.settings.rpc_gas_cap), self.settings.rpc_gas_cap)
+        sender = params.get("from") or b"\x00" * 20
+        return top_frame(
+            outcome.computation, sender, gas, outcome.gas_used, params.get("data", b""), with_log
+        )
 
     # -- reads: blocks, transactions, logs --------------------------------------------------------------
     def transaction(self, tx_hash: bytes) -> TxRecord | None:

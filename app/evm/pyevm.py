@@ -69,16 +69,46 @@ class _CallVM(PragueVM):
     _state_class = _TimedState
 
 
-@contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    _deadline[0] = time.monotonic() + seconds
-    try:
-        yield
-    finally:
-        _deadline[0] = float("inf")
+# -- call tracing -----------------------------------------------------------------------------------
+# The opcode that spawns a child frame is remembered on the parent so each child knows how it was made.
+_FRAME_OPS = {
+    0xF0: "CREATE",
+    0xF1: "CALL",
+    0xF2: "CALLCODE",
+    0xF4: "DELEGATECALL",
+    0xF5: "CREATE2",
+    0xFA: "STATICCALL",
+}
 
 
-_deadline[0] = float("inf")
+def _remembering(kind: str, opcode_fn: Any) -> Any:
+    def run(computation: Any) -> None:
+        computation.trace_op = kind
+        opcode_fn(computation=computation)
+
+    run.mnemonic = getattr(opcode_fn, "mnemonic", kind)  # type: ignore[attr-defined]
+    return run
+
+
+class _TracedComputation(_TimedComputation):
+    opcodes = {
+        k: (_remembering(_FRAME_OPS[k], v) if k in _FRAME_OPS else v)
+        for k, v in _TimedComputation.opcodes.items()
+    }
+
+    def apply_child_computation(self, child_msg: Any) -> Any:
+        child = self.generate_child_computation(child_msg)
+        child.trace_kind = getattr(self, "trace_op", "CALL")
+        self.add_child_computation(child)
+        return child
+
+
+class _TracedState(PragueState):
+    computation_class = _TracedComputation
+
+
+class _TraceVM(PragueVM):
+    _state_class = _TracedState
 
 
 # -- chain -------------------------------------------------------------------------------------------
@@ -94,6 +124,38 @@ class _Chain(MiningChain):
 
 class _CallChain(_Chain):
     vm_configuration = ((0, _CallVM),)
+
+
+class _TraceChain(_Chain):
+    vm_configuration = ((0, _TraceVM),)
+
+
+def replay(chain: _Chain, header: BlockHeaderAPI, txs: Sequence[SignedTransactionAPI], timeout: float) -> Any:
+    """Re-execute ``txs`` (a block's transactions up to and including the one to trace) on the state
+    before ``header`` with the tracing VM; returns the last transaction's computation tree."""
+    tracer = type("Trace", (_TraceChain,), {"chain_id": chain.chain_id})(chain.chaindb.db)
+    parent = chain.get_block_header_by_hash(header.parent_hash)
+    vm = tracer.get_vm(header.copy(state_root=parent.state_root, gas_used=0))
+    vm.block_preprocessing(vm.get_block())
+    current = vm.get_header()
+    computation = None
+    with deadline(timeout):
+        for tx in txs:
+            receipt, computation = vm.apply_transaction(current, tx)
+            current = vm.add_receipt_to_header(current, receipt)
+    return computation
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    _deadline[0] = time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _deadline[0] = float("inf")
+
+
+_deadline[0] = float("inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,14 +294,19 @@ class CallOutcome:
     gas_consumed: int  # before refunds: the least gas limit that can succeed is at least this
     halt: str | None  # why execution stopped other than success or REVERT (OutOfGas, InvalidInstruction...)
     logs: tuple[tuple[bytes, tuple[int, ...], bytes], ...]
+    computation: Any = None  # the frame tree, for tracers
 
 
 class CallContext:
     """Runs read-only calls on one state built for the block after ``header``, reverting after each
     (reusing the state is ~2x faster than rebuilding it per call)."""
 
-    def __init__(self, call_chain: _Chain, header: BlockHeaderAPI) -> None:
+    def __init__(self, call_chain: _Chain, header: BlockHeaderAPI, traced: bool = False) -> None:
         self.header = header
+        if traced:
+            call_chain = type("Trace", (_TraceChain,), {"chain_id": call_chain.chain_id})(
+                call_chain.chaindb.db
+            )
         vm = call_chain.get_vm(header)
         temp = vm.generate_block_from_parent_header_and_coinbase(header, header.coinbase)
         free = temp.header.copy(base_fee_per_gas=0)
@@ -290,6 +357,7 @@ class CallContext:
             gas_consumed=consumed,
             halt=halt,
             logs=tuple(computation.get_log_entries()) if computation.is_success else (),  # type: ignore[arg-type]
+            computation=computation,
         )
 
 

@@ -315,6 +315,22 @@ class Rpc:
     def rpc_eth_uninstallFilter(self, fid: Any) -> bool:
         return self.filters.remove(fid)
 
+    # -- traces -----------------------------------------------------------------------------------------
+    def rpc_debug_traceTransaction(self, tx_hash: Any, config: Any = None) -> dict[str, Any]:
+        from app.evm.tracing import check_config
+
+        with_log = check_config(config)
+        out = self.chain.trace_transaction(hc.hash32(tx_hash, "transaction hash"), with_log)
+        if out is None:
+            raise InvalidParams("transaction not found")
+        return out
+
+    def rpc_debug_traceCall(self, tx: Any, tag: Any = "latest", config: Any = None) -> dict[str, Any]:
+        from app.evm.tracing import check_config
+
+        with_log = check_config(config)
+        return self.chain.trace_call(hc.tx_request(tx), self._header(tag), with_log)
+
     # -- dev methods (anvil / hardhat) ------------------------------------------------------------------
     def rpc_evm_snapshot(self) -> str:
         return hx(self.chain.snapshot())

@@ -1,0 +1,93 @@
+"""debug_traceTransaction / debug_traceCall with geth's callTracer output format.
+
+The frame tree is read off py-evm's computation tree after execution (each child computation is one
+call frame); the tracing VM in pyevm.py records which opcode created each child."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eth.exceptions import OutOfGas, Revert
+
+from app.evm.errors import InvalidParams
+from app.evm.hexcodec import hx
+from app.evm.revert import ERROR_SELECTOR, describe
+
+_NO_VALUE = ("STATICCALL", "DELEGATECALL")
+
+
+def check_config(config: Any) -> bool:
+    """Validate the tracer options; returns withLog."""
+    config = config or {}
+    if not isinstance(config, dict):
+        raise InvalidParams("tracer options must be an object")
+    tracer = config.get("tracer")
+    if tracer != "callTracer":
+        raise InvalidParams(f"unsupported tracer {tracer!r}: only 'callTracer' is available")
+    tracer_config = config.get("tracerConfig") or {}
+    return bool(tracer_config.get("withLog"))
+
+
+def _error(comp: Any) -> str | None:
+    if not comp.is_error:
+        return None
+    err = comp.error
+    if isinstance(err, Revert):
+        return "execution reverted"
+    if isinstance(err, OutOfGas):
+        return "out of gas"
+    return str(err) or type(err).__name__
+
+
+def frame(
+    comp: Any,
+    kind: str,
+    caller: bytes,
+    with_log: bool,
+    *,
+    gas: int | None = None,
+    gas_used: int | None = None,
+    data: bytes | None = None,
+) -> dict[str, Any]:
+    msg = comp.msg
+    create = kind in ("CREATE", "CREATE2")
+    out: dict[str, Any] = {
+        "from": "0x" + bytes(caller).hex(),
+        "gas": hx(msg.gas if gas is None else gas),
+        "gasUsed": hx(comp.get_gas_used() if gas_used is None else gas_used),
+        "to": "0x" + bytes(msg.storage_address if create else msg.code_address).hex(),
+        "input": "0x" + (data if data is not None else (msg.code if create else msg.data)).hex(),
+    }
+    if comp.output or comp.is_success:
+        out["output"] = "0x" + comp.output.hex()
+    err = _error(comp)
+    if err is not None:
+        out["error"] = err
+        if isinstance(comp.error, Revert) and comp.output[:4] == ERROR_SELECTOR:
+            out["revertReason"] = describe(comp.output).removeprefix("execution reverted: ")
+    calls = [
+        frame(child, getattr(child, "trace_kind", "CALL"), msg.storage_address, with_log)
+        for child in comp.children
+    ]
+    if calls:
+        out["calls"] = calls
+    if with_log and comp.is_success and comp._log_entries:
+        out["logs"] = [
+            {
+                "address": "0x" + bytes(a).hex(),
+                "topics": ["0x" + t.to_bytes(32, "big").hex() for t in topics],
+                "data": "0x" + bytes(d).hex(),
+            }
+            for _, a, topics, d in comp._log_entries
+        ]
+    if kind not in _NO_VALUE:
+        out["value"] = hx(msg.value)
+    out["type"] = kind
+    return out
+
+
+def top_frame(
+    comp: Any, tx_sender: bytes, tx_gas: int, gas_used: int, data: bytes, with_log: bool
+) -> dict[str, Any]:
+    kind = "CREATE" if comp.msg.is_create else "CALL"
+    return frame(comp, kind, tx_sender, with_log, gas=tx_gas, gas_used=gas_used, data=data)
