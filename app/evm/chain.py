@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, select
 
 from app.config import Settings
 from app.evm import pyevm, records
@@ -42,6 +42,7 @@ class LogQuery:
 
 
 BlockListener = Callable[[BlockRecord, Sequence[TxRecord]], None]
+MinedHook = Callable[[Connection, TxRecord], None]
 
 
 class Chain:
@@ -74,6 +75,7 @@ class Chain:
         self.listeners: list[BlockListener] = []
         self._call_ctx: pyevm.CallContext | None = None
         self._pending_header: Any = None
+        self._hooks: dict[bytes, MinedHook] = {}
         self._interval = 0.0
         self._ticker: threading.Thread | None = None
         self._closed = threading.Event()
@@ -131,14 +133,14 @@ class Chain:
             return int(nonce)
 
     # -- writes ------------------------------------------------------------------------------------------
-    def send_raw_transaction(self, raw: bytes) -> bytes:
+    def send_raw_transaction(self, raw: bytes, on_mined: MinedHook | None = None) -> bytes:
         try:
             tx = pyevm.decode_transaction(self._chain, raw)
         except Exception as exc:  # rlp / typed-envelope decoding errors of every kind
             raise InvalidParams(f"failed to decode signed transaction: {exc}") from exc
-        return self.submit(tx)
+        return self.submit(tx, on_mined)
 
-    def send_transaction(self, params: dict[str, Any]) -> bytes:
+    def send_transaction(self, params: dict[str, Any], on_mined: MinedHook | None = None) -> bytes:
         sender = params["from"]
         account = self._keys.get(sender)
         if account is None:
@@ -166,9 +168,11 @@ class Chain:
                 params["gas"] if "gas" in params else self.estimate_gas({**params, "from": sender}, None)
             )
             raw = bytes(account.sign_transaction(tx).raw_transaction)
-            return self.send_raw_transaction(raw)
+            return self.send_raw_transaction(raw, on_mined)
 
-    def submit(self, tx: Any) -> bytes:
+    def submit(self, tx: Any, on_mined: MinedHook | None = None) -> bytes:
+        """Validate and accept a signed transaction. ``on_mined`` runs inside the SQL transaction that
+        commits the block holding it (e.g. a registry row and its audit entry): both commit or neither."""
         with self.lock:
             head = self._chain.get_canonical_head()
             pending = self._pending()
@@ -186,8 +190,13 @@ class Chain:
                 chain_id=self.chain_id,
                 blob_base_fee=None,
             )
+            if on_mined is not None:
+                self._hooks[bytes(tx.hash)] = on_mined
             if self.automine:
-                _, rejected = self._mine([tx])
+                try:
+                    _, rejected = self._mine([tx])
+                finally:
+                    self._hooks.pop(bytes(tx.hash), None)
                 if rejected:
                     raise InvalidTransaction(rejected[0].reason)
             else:
@@ -208,14 +217,22 @@ class Chain:
         with self.lock:
             for i in range(blocks):
                 txs, self.pool = self.pool, []
-                block, rejected = self._mine(
-                    sorted(txs, key=_nonce_order(txs)), timestamp=timestamp if i == 0 else None
-                )
+                try:
+                    block, rejected = self._mine(
+                        sorted(txs, key=_nonce_order(txs)), timestamp=timestamp if i == 0 else None
+                    )
+                except BaseException:
+                    self.pool = txs + self.pool  # the block rolled back: its transactions are pending again
+                    raise
                 # keep what may still be mined later (block full, a gap in nonces); drop the rest
                 state = self.account_view(self.head)
-                self.pool.extend(
+                keep = [
                     r.tx for r in rejected if r.tx.nonce > state.get_nonce(r.tx.sender) or "gas" in r.reason
-                )
+                ]
+                for r in rejected:
+                    if r.tx not in keep:
+                        self._hooks.pop(bytes(r.tx.hash), None)
+                self.pool.extend(keep)
                 out.append(block)
         return out
 
@@ -375,6 +392,10 @@ class Chain:
             with self.engine.begin() as conn:
                 self.store.flush(conn)
                 records.insert_block(conn, block, txrecs, mined.block.header)
+                for t in txrecs:
+                    hook = self._hooks.get(t.hash)
+                    if hook is not None:
+                        hook(conn, t)
         except BaseException:
             self.store.discard()
             self._pending_header = None
@@ -383,6 +404,7 @@ class Chain:
         self._pending_header = None
         self._call_ctx = None
         for t in txrecs:
+            self._hooks.pop(t.hash, None)
             self._recent[t.hash] = t
         while len(self._recent) > _RECENT:
             self._recent.popitem(last=False)
