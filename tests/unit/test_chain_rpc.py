@@ -150,3 +150,73 @@ def test_production_disables_dev_methods(sqlite_url):
     for method in ("eth_sendTransaction", "evm_mine", "anvil_setBalance", "evm_snapshot"):
         assert call(rpc, method, {})["error"]["code"] == -32601
     rpc.chain.close()
+
+
+def test_a_failing_block_write_leaves_nothing_behind(rpc, monkeypatch):
+    import app.evm.records as records
+
+    before = ok(rpc, "eth_blockNumber")
+    balance = ok(rpc, "eth_getBalance", ACCT.address, "latest")
+    real = records.insert_block
+
+    def broken(*args, **kwargs):
+        real(*args, **kwargs)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(records, "insert_block", broken)
+    assert (
+        call(rpc, "eth_sendRawTransaction", _raw(0, to="0x" + "12" * 20, value=5))["error"]["code"] == -32603
+    )
+    monkeypatch.setattr(records, "insert_block", real)
+    assert ok(rpc, "eth_blockNumber") == before
+    assert ok(rpc, "eth_getBalance", ACCT.address, "latest") == balance
+    assert ok(rpc, "eth_getBalance", "0x" + "12" * 20, "latest") == "0x0"
+    # the same transaction goes through afterwards
+    h = ok(rpc, "eth_sendRawTransaction", _raw(0, to="0x" + "12" * 20, value=5))
+    assert ok(rpc, "eth_getTransactionReceipt", h)["status"] == "0x1"
+    assert ok(rpc, "eth_getBalance", "0x" + "12" * 20, "latest") == "0x5"
+
+
+def test_mined_hook_commits_with_the_block_or_not_at_all(rpc):
+    from sqlalchemy import text
+
+    chain = rpc.chain
+    with chain.engine.begin() as conn:
+        conn.execute(
+            text(
+                "create table hook_probe (tx bytea)"
+                if conn.dialect.name == "postgresql"
+                else "create table hook_probe (tx blob)"
+            )
+        )
+
+    def boom(conn, rec):
+        conn.execute(text("insert into hook_probe values (:t)"), {"t": rec.hash})
+        raise RuntimeError("audit write failed")
+
+    raw = bytes.fromhex(_raw(0, to="0x" + "34" * 20, value=1)[2:])
+    with pytest.raises(RuntimeError):
+        chain.send_raw_transaction(raw, on_mined=boom)
+    with chain.engine.connect() as conn:
+        assert conn.execute(text("select count(*) from hook_probe")).scalar() == 0
+    assert ok(rpc, "eth_blockNumber") == "0x0"
+
+    seen = []
+    h = chain.send_raw_transaction(raw, on_mined=lambda conn, rec: seen.append(rec.block_number))
+    assert seen == [1] and ok(rpc, "eth_getTransactionReceipt", "0x" + h.hex())["blockNumber"] == "0x1"
+
+
+def _raw(nonce: int, **tx) -> str:
+    if tx.get("to"):
+        tx["to"] = to_checksum_address(tx["to"])
+    body = {
+        "value": 0,
+        "gas": 100_000,
+        "maxFeePerGas": 10**10,
+        "maxPriorityFeePerGas": 1,
+        "nonce": nonce,
+        "chainId": 31337,
+        "type": 2,
+        **tx,
+    }
+    return "0x" + bytes(ACCT.sign_transaction(body).raw_transaction).hex()
