@@ -82,9 +82,44 @@ def upgrade() -> None:
         sa.Column("value", sa.String(256), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_evm_meta")),
     )
+    op.create_table(
+        "evm_contract",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("address", sa.LargeBinary(20), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("abi", sa.Text(), nullable=False),
+        sa.Column("compiler_version", sa.String(100), nullable=True),
+        sa.Column("compiler_settings", sa.Text(), nullable=True),
+        sa.Column("source_hash", sa.LargeBinary(32), nullable=True),
+        sa.Column("bytecode_hash", sa.LargeBinary(32), nullable=False),
+        sa.Column("deployer", sa.LargeBinary(20), nullable=False),
+        sa.Column("tx_hash", sa.LargeBinary(32), nullable=False),
+        sa.Column("block_number", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("proxy_admin", sa.LargeBinary(20), nullable=True),
+        sa.Column("implementation", sa.LargeBinary(20), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_evm_contract")),
+        sa.UniqueConstraint("address", name=op.f("uq_evm_contract_address")),
+    )
+    op.create_table(
+        "evm_contract_impl",
+        sa.Column("contract_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("implementation", sa.LargeBinary(20), nullable=False),
+        sa.Column("abi", sa.Text(), nullable=False),
+        sa.Column("tx_hash", sa.LargeBinary(32), nullable=False),
+        sa.Column("block_number", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["evm_contract.id"], name=op.f("fk_evm_contract_impl_contract_id_evm_contract")
+        ),
+        sa.PrimaryKeyConstraint("contract_id", "version", name=op.f("pk_evm_contract_impl")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("evm_contract_impl")
+    op.drop_table("evm_contract")
     op.drop_table("evm_meta")
     op.drop_index("ix_evm_log_topic0_block", table_name="evm_log")
     op.drop_index("ix_evm_log_address_block", table_name="evm_log")

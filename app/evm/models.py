@@ -4,7 +4,20 @@ read them with SQL. All rows of one block commit in one transaction with the key
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, LargeBinary, Numeric, String
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -81,3 +94,37 @@ class ChainMeta(Base):
     __tablename__ = "evm_meta"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(256), nullable=False)
+
+
+class ContractRow(Base):
+    """A deployment recorded by the contract registry: what was deployed, how it was built, by whom."""
+
+    __tablename__ = "evm_contract"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    address: Mapped[bytes] = mapped_column(LargeBinary(20), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    abi: Mapped[str] = mapped_column(Text, nullable=False)  # JSON
+    compiler_version: Mapped[str | None] = mapped_column(String(100))
+    compiler_settings: Mapped[str | None] = mapped_column(Text)  # JSON
+    source_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    bytecode_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)  # keccak of runtime code
+    deployer: Mapped[bytes] = mapped_column(LargeBinary(20), nullable=False)
+    tx_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    block_number: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # EIP-1967 proxies: the admin that may upgrade, and the current implementation
+    proxy_admin: Mapped[bytes | None] = mapped_column(LargeBinary(20))
+    implementation: Mapped[bytes | None] = mapped_column(LargeBinary(20))
+
+
+class ImplementationRow(Base):
+    """Implementation history of an upgradeable contract (one row per deploy or upgrade)."""
+
+    __tablename__ = "evm_contract_impl"
+    contract_id: Mapped[int] = mapped_column(ForeignKey("evm_contract.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    implementation: Mapped[bytes] = mapped_column(LargeBinary(20), nullable=False)
+    abi: Mapped[str] = mapped_column(Text, nullable=False)
+    tx_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    block_number: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -1,0 +1,290 @@
+"""The contract registry: deploy (bytecode + ABI, or a Hardhat/Foundry artifact), record every deployment,
+call and transact by function name with ABI-checked JSON arguments, decoded results, logs and reverts.
+
+A deployment's registry row is written by a mined hook, in the SQL transaction of the block that holds
+the deploy, together with whatever ``on_record`` adds (the API layer writes the audit entry there)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from eth_utils import keccak
+from sqlalchemy import Connection, insert, select
+
+from app.evm import abi as abimod
+from app.evm.chain import Chain
+from app.evm.errors import EvmError, ExecutionReverted, InvalidParams
+from app.evm.gas import raise_for
+from app.evm.models import ContractRow, ImplementationRow
+from app.evm.records import TxRecord
+
+RecordHook = Callable[[Connection, str, dict[str, Any]], None]  # (conn, action, payload)
+
+
+class ContractNotFound(EvmError, LookupError):
+    code = -32602
+
+
+class ArtifactInvalid(InvalidParams):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Buildable:
+    """What a deploy needs: a name, an ABI, creation bytecode, and how it was built (when known)."""
+
+    name: str
+    abi: list[dict[str, Any]]
+    bytecode: bytes
+    compiler_version: str | None = None
+    compiler_settings: dict[str, Any] | None = None
+    source_hash: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TxOutcome:
+    tx_hash: str
+    block_number: int
+    status: bool
+    gas_used: int
+    effective_gas_price: int
+    contract_address: str | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    revert: dict[str, Any] | None = None
+
+
+def parse_artifact(obj: Any) -> Buildable:
+    """Our build JSON, a Hardhat artifact (hh-sol-artifact-1) or a Foundry artifact (out/*.json)."""
+    if not isinstance(obj, dict):
+        raise ArtifactInvalid("artifact must be a JSON object")
+    abi = obj.get("abi")
+    code = obj.get("bytecode")
+    if isinstance(code, dict):  # Foundry: {"object": "0x...", "linkReferences": {...}}
+        code = code.get("object")
+    if not isinstance(abi, list) or not all(isinstance(e, dict) for e in abi):
+        raise ArtifactInvalid("artifact has no 'abi' array")
+    if not isinstance(code, str) or not code:
+        raise ArtifactInvalid("artifact has no creation 'bytecode'")
+    if "__$" in code:
+        raise ArtifactInvalid(
+            "artifact bytecode has unlinked library placeholders (__$...$__); link it first"
+        )
+    hexpart = code[2:] if code.startswith("0x") else code
+    try:
+        bytecode = bytes.fromhex(hexpart)
+    except ValueError as exc:
+        raise ArtifactInvalid("artifact bytecode is not hex") from exc
+    if not bytecode:
+        raise ArtifactInvalid("artifact bytecode is empty (an interface or abstract contract?)")
+    name = obj.get("contractName") or obj.get("name") or "Contract"
+    meta = obj.get("metadata")
+    version = obj.get("compiler_version")
+    if isinstance(meta, dict):
+        version = version or (meta.get("compiler") or {}).get("version")
+    return Buildable(str(name)[:200], abi, bytecode, version)
+
+
+def _hex(b: bytes | None) -> str | None:
+    return None if b is None else "0x" + bytes(b).hex()
+
+
+class ContractService:
+    def __init__(self, chain: Chain) -> None:
+        self.chain = chain
+
+    # -- deploy ------------------------------------------------------------------------------------------
+    def deploy(
+        self,
+        build: Buildable,
+        args: list[Any],
+        *,
+        sender: bytes,
+        value: int = 0,
+        gas: int | None = None,
+        on_record: RecordHook | None = None,
+    ) -> TxOutcome:
+        data = build.bytecode + abimod.encode_args(abimod.constructor_inputs(build.abi), args, "constructor")
+
+        def record(conn: Connection, tx: TxRecord) -> None:
+            if not tx.status or tx.contract_address is None:
+                return
+            code = self.chain.account_view(self.chain.head).get_code(
+                tx.contract_address
+            )  # the new head, not yet committed
+            row = self._insert(conn, build, tx, code)
+            if on_record is not None:
+                on_record(conn, "contract.deploy", {"contract_id": row, **self._summary(build, tx, code)})
+
+        params: dict[str, Any] = {"from": sender, "data": data, "value": value}
+        if gas is not None:
+            params["gas"] = gas
+        tx_hash = self.chain.send_transaction(params, on_mined=record)
+        return self._outcome(tx_hash, build.abi)
+
+    def _insert(self, conn: Connection, build: Buildable, tx: TxRecord, code: bytes) -> int:
+        now = datetime.now(UTC)
+        result = conn.execute(
+            insert(ContractRow).values(
+                address=tx.contract_address,
+                name=build.name,
+                abi=json.dumps(build.abi),
+                compiler_version=build.compiler_version,
+                compiler_settings=json.dumps(build.compiler_settings) if build.compiler_settings else None,
+                source_hash=build.source_hash,
+                bytecode_hash=keccak(code),
+                deployer=tx.sender,
+                tx_hash=tx.hash,
+                block_number=tx.block_number,
+                created_at=now,
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+    @staticmethod
+    def _summary(build: Buildable, tx: TxRecord, code: bytes) -> dict[str, Any]:
+        return {
+            "address": _hex(tx.contract_address),
+            "name": build.name,
+            "deployer": _hex(tx.sender),
+            "tx_hash": _hex(tx.hash),
+            "block_number": tx.block_number,
+            "bytecode_hash": _hex(keccak(code)),
+            "source_hash": _hex(build.source_hash),
+            "compiler_version": build.compiler_version,
+        }
+
+    # -- read --------------------------------------------------------------------------------------------
+    def list(self, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        with self.chain.engine.connect() as conn:
+            rows = conn.execute(
+                select(ContractRow.__table__).order_by(ContractRow.id).limit(limit).offset(offset)
+            ).all()
+        return [self._row_json(r, with_abi=False) for r in rows]
+
+    def get(self, address: bytes) -> dict[str, Any]:
+        with self.chain.engine.connect() as conn:
+            row = conn.execute(select(ContractRow.__table__).where(ContractRow.address == address)).first()
+            if row is None:
+                raise ContractNotFound(f"no contract recorded at 0x{address.hex()}")
+            history = conn.execute(
+                select(ImplementationRow.__table__)
+                .where(ImplementationRow.contract_id == row.id)
+                .order_by(ImplementationRow.version)
+            ).all()
+        out = self._row_json(row, with_abi=True)
+        out["implementations"] = [
+            {
+                "version": h.version,
+                "implementation": _hex(h.implementation),
+                "tx_hash": _hex(h.tx_hash),
+                "block_number": h.block_number,
+            }
+            for h in history
+        ]
+        return out
+
+    def abi_of(self, address: bytes) -> list[dict[str, Any]]:
+        return list(self.get(address)["abi"])
+
+    @staticmethod
+    def _row_json(r: Any, with_abi: bool) -> dict[str, Any]:
+        out = {
+            "id": r.id,
+            "address": _hex(r.address),
+            "name": r.name,
+            "compiler_version": r.compiler_version,
+            "source_hash": _hex(r.source_hash),
+            "bytecode_hash": _hex(r.bytecode_hash),
+            "deployer": _hex(r.deployer),
+            "tx_hash": _hex(r.tx_hash),
+            "block_number": r.block_number,
+            "created_at": r.created_at.isoformat() if r.created_at else None,
+            "proxy_admin": _hex(r.proxy_admin),
+            "implementation": _hex(r.implementation),
+        }
+        if with_abi:
+            out["abi"] = json.loads(r.abi)
+            out["compiler_settings"] = json.loads(r.compiler_settings) if r.compiler_settings else None
+        return out
+
+    # -- call and transact -------------------------------------------------------------------------------
+    def call(
+        self, address: bytes, function: str, args: list[Any], *, sender: bytes | None = None, value: int = 0
+    ) -> dict[str, Any]:
+        abi = self.abi_of(address)
+        fn = abimod.find_function(abi, function, args)
+        params = {"to": address, "data": fn.encode_call(args), "value": value, "from": sender or b"\x00" * 20}
+        outcome = self.chain.call(params, None)
+        if not outcome.success:
+            if outcome.halt is None:
+                raise ContractReverted(abimod.decode_revert(abi, outcome.output), outcome.output)
+            raise_for(outcome)
+        return {
+            "function": abimod.signature(fn.entry),
+            "result": fn.decode_result(outcome.output),
+            "gas_used": outcome.gas_used,
+        }
+
+    def transact(
+        self,
+        address: bytes,
+        function: str,
+        args: list[Any],
+        *,
+        sender: bytes,
+        value: int = 0,
+        gas: int | None = None,
+    ) -> TxOutcome:
+        abi = self.abi_of(address)
+        fn = abimod.find_function(abi, function, args)
+        params: dict[str, Any] = {"from": sender, "to": address, "data": fn.encode_call(args), "value": value}
+        if gas is not None:
+            params["gas"] = gas
+        try:
+            tx_hash = self.chain.send_transaction(params)
+        except ExecutionReverted as exc:  # gas estimation reverted: nothing was sent
+            data = bytes.fromhex((exc.data or "0x")[2:])
+            raise ContractReverted(abimod.decode_revert(abi, data), data) from exc
+        return self._outcome(tx_hash, abi)
+
+    def _outcome(self, tx_hash: bytes, abi: list[dict[str, Any]]) -> TxOutcome:
+        rec = self.chain.transaction(tx_hash)
+        if rec is None:  # batch mode: accepted, not mined yet
+            return TxOutcome(_hex(tx_hash) or "", -1, False, 0, 0)
+        events = []
+        for lg in rec.logs:
+            decoded = abimod.decode_log(abi, lg.topics, lg.data)
+            events.append(
+                {
+                    "address": _hex(lg.address),
+                    "log_index": lg.log_index,
+                    **(
+                        decoded
+                        or {"event": None, "topics": [_hex(t) for t in lg.topics], "data": _hex(lg.data)}
+                    ),
+                }
+            )
+        return TxOutcome(
+            tx_hash=_hex(rec.hash) or "",
+            block_number=rec.block_number,
+            status=rec.status,
+            gas_used=rec.gas_used,
+            effective_gas_price=rec.effective_gas_price,
+            contract_address=_hex(rec.contract_address),
+            events=events,
+            revert=abimod.decode_revert(abi, rec.revert_data)
+            if not rec.status and rec.revert_data is not None
+            else None,
+        )
+
+
+class ContractReverted(EvmError):
+    code = 3
+
+    def __init__(self, decoded: dict[str, Any], data: bytes) -> None:
+        super().__init__("execution reverted", data="0x" + data.hex())
+        self.decoded = decoded
