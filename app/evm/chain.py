@@ -178,17 +178,18 @@ class Chain:
             pending = self._pending()
             if self.known(tx.hash):
                 raise InvalidTransaction("already known")
-            state = self.state(head)
+            accounts = self.account_view(head)
             if not self.automine:
                 # queued transactions of the same sender come first: validate as if they were mined
-                state.set_nonce(tx.sender, self.pending_nonce(tx.sender))
+                accounts.set_nonce(tx.sender, self.pending_nonce(tx.sender))
             validate_transaction(
-                state,
+                accounts,
                 tx,
                 base_fee=pending.base_fee_per_gas,
                 block_gas_limit=pending.gas_limit,
                 chain_id=self.chain_id,
-                blob_base_fee=None,
+                blob_base_fee=pyevm.blob_base_fee(pending),
+                allow_future_nonce=not self.automine,
             )
             if on_mined is not None:
                 self._hooks[bytes(tx.hash)] = on_mined

@@ -29,7 +29,12 @@ from eth.exceptions import CanonicalHeadNotFound, HeaderNotFound, OutOfGas, Reve
 from eth.vm.forks.prague import PragueVM
 from eth.vm.forks.prague.blocks import PragueBackwardsHeader
 from eth.vm.forks.prague.computation import PragueComputation
-from eth.vm.forks.prague.state import PragueState
+from eth.vm.forks.prague.state import (
+    BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE,
+    MIN_BLOB_BASE_FEE,
+    PragueState,
+    fake_exponential,
+)
 from eth.vm.spoof import SpoofTransaction
 from eth_utils import ValidationError
 
@@ -272,6 +277,12 @@ def state_at(chain: _Chain, header: BlockHeaderAPI) -> StateAPI:
 def accounts_at(db: AtomicDatabaseAPI, state_root: bytes) -> AccountDB:
     """Balances, nonces, code and storage at a state root, without building a VM (reads only)."""
     return AccountDB(db, state_root)
+
+
+def blob_base_fee(header: BlockHeaderAPI) -> int:
+    return int(
+        fake_exponential(MIN_BLOB_BASE_FEE, header.excess_blob_gas, BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE)
+    )
 
 
 def decode_transaction(chain: _Chain, raw: bytes) -> SignedTransactionAPI:

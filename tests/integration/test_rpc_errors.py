@@ -115,15 +115,17 @@ def test_replayed_transaction_is_nonce_too_low(server):
 
 
 def test_bad_signature_is_rejected(server):
-    raw = bytearray.fromhex(signed(server)[2:])
-    raw[-5] ^= 0xFF  # corrupt s
-    err = server.rpc("eth_sendRawTransaction", "0x" + raw.hex())["error"]
-    assert err["code"] in (-32000, -32602), err
-    assert (
-        "signature" in err["message"].lower()
-        or "sender" in err["message"].lower()
-        or "decode" in err["message"].lower()
-    )
+    import rlp
+
+    secp256k1n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+    raw = bytes.fromhex(signed(server)[2:])
+    fields = rlp.decode(raw[1:])
+    for bad_s in (secp256k1n - int.from_bytes(fields[11], "big"), 0):  # high-s (EIP-2) and zero
+        fields[11] = bad_s.to_bytes(32, "big").lstrip(b"\x00")
+        bad = "0x" + (raw[:1] + rlp.encode(fields)).hex()
+        err = server.rpc("eth_sendRawTransaction", bad)["error"]
+        assert err["code"] in (-32000, -32602), err
+        assert "signature" in err["message"].lower() or "decode" in err["message"].lower(), err
 
 
 def test_unknown_block_and_transaction(server):
