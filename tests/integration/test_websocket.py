@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import orjson
 import pytest
 import websockets
 from eth_account import Account
@@ -94,7 +95,9 @@ def test_stalled_subscriber_does_not_delay_blocks(ws_server):
         # a client that subscribes and then never reads
         stalled = await websockets.connect(url, max_size=2**20, max_queue=4)
         for i in range(50):  # 50 subscriptions: every block sends it 50 notifications
-            await stalled.send('{"jsonrpc":"2.0","id":%d,"method":"eth_subscribe","params":["newHeads"]}' % i)
+            await stalled.send(
+                orjson.dumps({"jsonrpc": "2.0", "id": i, "method": "eth_subscribe", "params": ["newHeads"]})
+            )
             await stalled.recv()
         stalled.transport.pause_reading()
         n = nonce(ws_server)
