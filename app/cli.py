@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from app.config import get_settings
@@ -37,6 +39,40 @@ def serve(
         log_level="warning",
         access_log=False,
     )
+
+
+@app.command()
+def compile(
+    files: list[Path] = typer.Argument(None, help="Solidity files (default: every contracts/src/*.sol)."),
+    out: Path = typer.Option(None, help="Write one artifact JSON per contract into this directory."),
+    optimize_runs: int = typer.Option(200, help="Optimizer runs."),
+) -> None:
+    """Compile Solidity offline (solc as WebAssembly unless a native solc is on PATH), targeting the chain's
+    EVM version; print each contract's size, or write artifacts (abi, bytecode, compiler, settings)."""
+    import json
+
+    from rich.console import Console
+
+    from app.evm.compiler import CONTRACTS_SRC, CompilationError, compile_files
+
+    console = Console(stderr=True)
+    paths = files or sorted(CONTRACTS_SRC.glob("*.sol"))
+    with console.status(f"compiling {len(paths)} file(s)..."):
+        try:
+            built = compile_files(paths, runs=optimize_runs)
+        except CompilationError as exc:
+            for m in exc.messages:
+                console.print(f"[red]{m.severity}[/red] {m.file}:{m.line}:{m.column}: {m.message}")
+            raise typer.Exit(1) from exc
+    for name, c in sorted(built.items()):
+        typer.echo(
+            f"{name:24s} {len(c.deployed_bytecode):6d} bytes runtime  ({c.source}, solc {c.compiler_version})"
+        )
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / f"{name.replace(':', '_').replace('/', '_')}.json").write_text(
+                json.dumps(c.artifact(), indent=1, sort_keys=True) + "\n"
+            )
 
 
 @db_app.command("upgrade")

@@ -282,7 +282,9 @@ class Rpc:
 
     def rpc_eth_newFilter(self, obj: Any) -> str:
         q = self.log_query(obj)  # validates the criteria now, not at the first poll
-        start = q.from_block - 1 if obj.get("fromBlock") is not None else self.chain.head.block_number
+        # a block tag (latest, pending...) means "from now on", as geth: only new blocks are reported
+        explicit = obj.get("fromBlock") not in (None, "latest", "pending", "safe", "finalized")
+        start = q.from_block - 1 if explicit else self.chain.head.block_number
         return self.filters.add(Filter("logs", start, obj))
 
     def rpc_eth_newBlockFilter(self) -> str:
