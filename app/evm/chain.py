@@ -316,7 +316,7 @@ class Chain:
             txs = [pyevm.decode_transaction(self._chain, r.raw) for r in recs[: rec.tx_index + 1]]
             comp = pyevm.replay(self._chain, header, txs, self.settings.call_timeout_s * 4)
         tx = txs[-1]
-        return top_frame(comp, tx.sender, tx.gas, rec.gas_used, tx.data, with_log)
+        return top_frame(comp, tx.sender, rec.gas_used, tx.data, with_log)
 
     def trace_call(self, params: dict[str, Any], header: Any, with_log: bool) -> dict[str, Any]:
         from app.evm.tracing import top_frame
@@ -324,11 +324,8 @@ class Chain:
         with self.lock:
             ctx = pyevm.CallContext(self._call_chain, header, traced=True)
             outcome = self._run_call(ctx, params)
-        gas = min(params.get("gas", self.settings.rpc_gas_cap), self.settings.rpc_gas_cap)
         sender = params.get("from") or b"\x00" * 20
-        return top_frame(
-            outcome.computation, sender, gas, outcome.gas_used, params.get("data", b""), with_log
-        )
+        return top_frame(outcome.computation, sender, outcome.gas_used, params.get("data", b""), with_log)
 
     # -- reads: blocks, transactions, logs --------------------------------------------------------------
     def transaction(self, tx_hash: bytes) -> TxRecord | None:

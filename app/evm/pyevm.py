@@ -101,6 +101,11 @@ class _TracedComputation(_TimedComputation):
         for k, v in _TimedComputation.opcodes.items()
     }
 
+    def add_log_entry(self, account: Any, topics: Any, data: bytes) -> None:
+        # callTracer's log "position": how many child calls this frame had made when it logged
+        self.__dict__.setdefault("trace_log_positions", []).append(len(self.children))
+        super().add_log_entry(account, topics, data)
+
     def apply_child_computation(self, child_msg: Any) -> Any:
         child = self.generate_child_computation(child_msg)
         child.trace_kind = getattr(self, "trace_op", "CALL")

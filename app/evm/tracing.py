@@ -48,6 +48,7 @@ def frame(
     gas: int | None = None,
     gas_used: int | None = None,
     data: bytes | None = None,
+    log_rank: dict[int, int] | None = None,
 ) -> dict[str, Any]:
     msg = comp.msg
     create = kind in ("CREATE", "CREATE2")
@@ -65,29 +66,38 @@ def frame(
         out["error"] = err
         if isinstance(comp.error, Revert) and comp.output[:4] == ERROR_SELECTOR:
             out["revertReason"] = describe(comp.output).removeprefix("execution reverted: ")
+    if log_rank is None:  # the transaction's frame: rank every log of the transaction once
+        log_rank = {entry[0]: i for i, entry in enumerate(sorted(comp.get_raw_log_entries()))}
     calls = [
-        frame(child, getattr(child, "trace_kind", "CALL"), msg.storage_address, with_log)
+        frame(child, getattr(child, "trace_kind", "CALL"), msg.storage_address, with_log, log_rank=log_rank)
         for child in comp.children
     ]
     if calls:
         out["calls"] = calls
     if with_log and comp.is_success and comp._log_entries:
-        out["logs"] = [
-            {
-                "address": "0x" + bytes(a).hex(),
-                "topics": ["0x" + t.to_bytes(32, "big").hex() for t in topics],
-                "data": "0x" + bytes(d).hex(),
-            }
-            for _, a, topics, d in comp._log_entries
-        ]
+        out["logs"] = [_log(comp, i, entry, log_rank) for i, entry in enumerate(comp._log_entries)]
     if kind not in _NO_VALUE:
         out["value"] = hx(msg.value)
     out["type"] = kind
     return out
 
 
-def top_frame(
-    comp: Any, tx_sender: bytes, tx_gas: int, gas_used: int, data: bytes, with_log: bool
+def _log(
+    comp: Any, i: int, entry: tuple[int, bytes, tuple[int, ...], bytes], log_rank: dict[int, int]
 ) -> dict[str, Any]:
+    counter, address, topics, data = entry
+    positions = comp.__dict__.get("trace_log_positions", [])
+    return {
+        "address": "0x" + bytes(address).hex(),
+        "topics": ["0x" + t.to_bytes(32, "big").hex() for t in topics],
+        "data": "0x" + bytes(data).hex(),
+        "index": hx(log_rank.get(counter, 0)),  # among the transaction's logs
+        "position": hx(positions[i] if i < len(positions) else len(comp.children)),  # child calls before it
+    }
+
+
+def top_frame(comp: Any, tx_sender: bytes, gas_used: int, data: bytes, with_log: bool) -> dict[str, Any]:
+    """The transaction's frame. As anvil reports it, its gas is what execution started with (the gas
+    limit less the intrinsic gas) and its gasUsed is the receipt's."""
     kind = "CREATE" if comp.msg.is_create else "CALL"
-    return frame(comp, kind, tx_sender, with_log, gas=tx_gas, gas_used=gas_used, data=data)
+    return frame(comp, kind, tx_sender, with_log, gas=comp.msg.gas, gas_used=gas_used, data=data)

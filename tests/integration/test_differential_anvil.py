@@ -20,6 +20,9 @@ pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 BUILD = Path(__file__).resolve().parents[2] / "contracts" / "build"
 KEY = "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a"  # dev account 6
 ME = Account.from_key(KEY)
+OTHER = Account.from_key(
+    "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97"
+)  # dev account 8
 SINK = "0x" + "5a" * 20
 
 
@@ -48,9 +51,10 @@ def nodes(tmp_path_factory):
 
 
 class Runner:
-    def __init__(self, node) -> None:
+    def __init__(self, node, acct=ME) -> None:
         self.node = node
-        self.nonce = int(node.rpc("eth_getTransactionCount", ME.address, "latest")["result"], 16)
+        self.acct = acct
+        self.nonce = int(node.rpc("eth_getTransactionCount", acct.address, "latest")["result"], 16)
 
     def send(self, to: str | None, data: str = "0x", value: int = 0, gas: int = 3_000_000) -> dict:
         tx = {
@@ -65,7 +69,7 @@ class Runner:
         }
         if to:
             tx["to"] = to_checksum_address(to)
-        raw = "0x" + bytes(ME.sign_transaction(tx).raw_transaction).hex()
+        raw = "0x" + bytes(self.acct.sign_transaction(tx).raw_transaction).hex()
         self.nonce += 1
         out = self.node.rpc("eth_sendRawTransaction", raw)
         assert "result" in out, out
@@ -160,7 +164,7 @@ def test_same_transactions_same_results(nodes):
 
 def test_revert_messages_decode_error_string_and_panic(nodes):
     ours, _ = nodes
-    run = Runner(ours)
+    run = Runner(ours, OTHER)  # an account of its own: the other tests compare nonces across nodes
     lab = run.send(None, art("RevertLab")["bytecode"])["contractAddress"]
     msg = run.call(lab, calldata("failRequire(uint256)", ["uint256"], [1]))["error"]["message"]
     assert msg == "execution reverted: x must exceed ten"
@@ -170,3 +174,31 @@ def test_revert_messages_decode_error_string_and_panic(nodes):
     assert custom["data"].startswith("0x" + sel("Unauthorized(address,uint256)").hex())
     empty = run.call(lab, calldata("failEmpty()"))["error"]
     assert empty["code"] == 3 and empty["message"] == "execution reverted" and empty.get("data") == "0x"
+
+
+def test_call_tracer_matches_anvil_for_nested_reverts(nodes):
+    ours, anvil = nodes
+    traces = []
+    for node in (ours, anvil):
+        run = Runner(node)
+        lab = run.send(None, art("RevertLab")["bytecode"])["contractAddress"]
+        caught = run.send(lab, calldata("tryInner(uint256)", ["uint256"], [9]))
+        bubbled = run.send(lab, calldata("bubbleInner(uint256)", ["uint256"], [8]), gas=200_000)
+        child = run.send(
+            lab, calldata("deployChild(bytes32,uint256)", ["bytes32", "uint256"], [b"\x02" * 32, 5])
+        )
+        opts = {"tracer": "callTracer", "tracerConfig": {"withLog": True}}
+        traces.append(
+            [
+                node.rpc("debug_traceTransaction", r["transactionHash"], opts)["result"]
+                for r in (caught, bubbled, child)
+            ]
+        )
+    ours_t, anvil_t = traces
+    assert (
+        ours_t[0]["calls"][0]["type"] == "STATICCALL"
+        and ours_t[0]["calls"][0]["error"] == "execution reverted"
+    )
+    assert ours_t[1]["error"] == "execution reverted"
+    assert ours_t[2]["calls"][0]["type"] == "CREATE2"
+    assert ours_t == anvil_t
