@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from app.evm.errors import ExecutionReverted, InvalidTransaction, OutOfGas
 from app.evm.pyevm import CallOutcome
 from app.evm.revert import describe
+from app.evm.txvalidation import calldata_floor
 
 if TYPE_CHECKING:
     from app.evm.chain import Chain
@@ -41,7 +42,9 @@ def estimate(chain: Chain, params: dict[str, Any], header: Any | None) -> int:
         except InvalidTransaction:  # below the intrinsic gas (or the EIP-7623 calldata floor)
             return False
 
-    lo, hi = first.gas_consumed - 1, cap
+    # EIP-7623 (Prague): a transaction pays at least its calldata floor, whatever execution used
+    floor = calldata_floor(params.get("data", b""))
+    lo, hi = max(first.gas_consumed, floor) - 1, cap
     optimistic = min((first.gas_consumed + CALL_STIPEND) * 64 // 63, cap)
     if optimistic < hi and ok(optimistic):
         hi = optimistic
