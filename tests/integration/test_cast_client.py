@@ -20,18 +20,15 @@ def _argv(server, args: tuple[str, ...]) -> list[str]:
 
 
 def cast(server, *args: str) -> str:
-    out = subprocess.run(
-        [str(CAST), *args, "--rpc-url", server.url], capture_output=True, text=True, timeout=60
-    )
-    assert out.returncode == 0, out.stderr
+    out = subprocess.run(_argv(server, args), capture_output=True, text=True, timeout=60)
+    # cast may exit 0 after printing "Error: ..." (e.g. a failed send): the stream says what happened
+    assert out.returncode == 0 and "Error" not in out.stderr, out.stderr
     return out.stdout.strip()
 
 
 def cast_fails(server, *args: str) -> str:
-    out = subprocess.run(
-        [str(CAST), *args, "--rpc-url", server.url], capture_output=True, text=True, timeout=60
-    )
-    assert out.returncode != 0
+    out = subprocess.run(_argv(server, args), capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 or "Error" in out.stderr, out.stdout
     return out.stderr
 
 
