@@ -10,10 +10,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from eth_utils import keccak
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from app.evm import abi as abimod
 from app.evm.chain import Chain
@@ -125,7 +127,16 @@ class ContractService:
         tx_hash = self.chain.send_transaction(params, on_mined=record)
         return self._outcome(tx_hash, build.abi)
 
-    def _insert(self, conn: Connection, build: Buildable, tx: TxRecord, code: bytes) -> int:
+    def _insert(
+        self,
+        conn: Connection,
+        build: Buildable,
+        tx: TxRecord,
+        code: bytes,
+        *,
+        admin: bytes | None = None,
+        implementation: bytes | None = None,
+    ) -> int:
         now = datetime.now(UTC)
         result = conn.execute(
             insert(ContractRow).values(
@@ -140,6 +151,8 @@ class ContractService:
                 tx_hash=tx.hash,
                 block_number=tx.block_number,
                 created_at=now,
+                proxy_admin=admin,
+                implementation=implementation,
             )
         )
         return int(result.inserted_primary_key[0])
@@ -155,6 +168,163 @@ class ContractService:
             "bytecode_hash": _hex(keccak(code)),
             "source_hash": _hex(build.source_hash),
             "compiler_version": build.compiler_version,
+        }
+
+    # -- upgradeable deployments (EIP-1967 proxy: contracts/src/AuriProxy.sol) -----------------------------
+    def deploy_upgradeable(
+        self,
+        build: Buildable,
+        initializer: tuple[str, list[Any]] | None,
+        *,
+        sender: bytes,
+        on_record: RecordHook | None = None,
+    ) -> TxOutcome:
+        """Deploy ``build`` as an implementation behind a new proxy whose admin is ``sender``; the registry
+        records the proxy (with the implementation's ABI) and version 1 of its implementation history."""
+        impl = self._deploy_plain(build, [], sender)
+        init = b""
+        if initializer is not None:
+            init = abimod.find_function(build.abi, initializer[0], initializer[1]).encode_call(initializer[1])
+        proxy = _proxy_build()
+        args = ["0x" + bytes.fromhex(impl[2:]).hex(), "0x" + sender.hex(), "0x" + init.hex()]
+        data = proxy.bytecode + abimod.encode_args(
+            abimod.constructor_inputs(proxy.abi), args, "proxy constructor"
+        )
+
+        def record(conn: Connection, tx: TxRecord) -> None:
+            if not tx.status or tx.contract_address is None:
+                return
+            impl_addr = bytes.fromhex(impl[2:])
+            code = self.chain.account_view(self.chain.head).get_code(impl_addr)
+            row = self._insert(conn, build, tx, code, admin=sender, implementation=impl_addr)
+            conn.execute(
+                insert(ImplementationRow).values(
+                    contract_id=row,
+                    version=1,
+                    implementation=impl_addr,
+                    abi=json.dumps(build.abi),
+                    tx_hash=tx.hash,
+                    block_number=tx.block_number,
+                    created_at=datetime.now(UTC),
+                )
+            )
+            if on_record is not None:
+                on_record(
+                    conn,
+                    "contract.deploy",
+                    {
+                        "contract_id": row,
+                        "proxy": True,
+                        "implementation": impl,
+                        **self._summary(build, tx, code),
+                    },
+                )
+
+        tx_hash = self.chain.send_transaction({"from": sender, "data": data}, on_mined=record)
+        return self._outcome(
+            tx_hash, build.abi + [e for e in proxy.abi if e.get("type") in ("event", "error")]
+        )
+
+    def upgrade(
+        self,
+        address: bytes,
+        build: Buildable,
+        call: tuple[str, list[Any]] | None,
+        *,
+        sender: bytes,
+        on_record: RecordHook | None = None,
+    ) -> TxOutcome:
+        """Swap a proxy's implementation for a fresh deployment of ``build``; only the recorded admin may."""
+        info = self.get(address)
+        if info["proxy_admin"] is None:
+            raise NotUpgradeable(f"contract 0x{address.hex()} was not deployed as upgradeable")
+        if info["proxy_admin"] != "0x" + sender.hex():
+            raise NotProxyAdmin(f"only the proxy admin {info['proxy_admin']} may upgrade 0x{address.hex()}")
+        impl = self._deploy_plain(build, [], sender)
+        data = b""
+        if call is not None:
+            data = abimod.find_function(build.abi, call[0], call[1]).encode_call(call[1])
+        proxy = _proxy_build()
+        fn = abimod.find_function(proxy.abi, "upgradeToAndCall", [impl, "0x"])
+        payload = fn.encode_call([impl, "0x" + data.hex()])
+        version = len(info["implementations"]) + 1
+
+        def record(conn: Connection, tx: TxRecord) -> None:
+            if not tx.status:
+                return
+            impl_addr = bytes.fromhex(impl[2:])
+            conn.execute(
+                update(ContractRow)
+                .where(ContractRow.id == info["id"])
+                .values(
+                    implementation=impl_addr,
+                    abi=json.dumps(build.abi),
+                    name=build.name,
+                    compiler_version=build.compiler_version,
+                    source_hash=build.source_hash,
+                )
+            )
+            conn.execute(
+                insert(ImplementationRow).values(
+                    contract_id=info["id"],
+                    version=version,
+                    implementation=impl_addr,
+                    abi=json.dumps(build.abi),
+                    tx_hash=tx.hash,
+                    block_number=tx.block_number,
+                    created_at=datetime.now(UTC),
+                )
+            )
+            if on_record is not None:
+                on_record(
+                    conn,
+                    "contract.upgrade",
+                    {
+                        "contract_id": info["id"],
+                        "address": info["address"],
+                        "implementation": impl,
+                        "version": version,
+                        "tx_hash": _hex(tx.hash),
+                        "name": build.name,
+                    },
+                )
+
+        tx_hash = self.chain.send_transaction(
+            {"from": sender, "to": address, "data": payload}, on_mined=record
+        )
+        out = self._outcome(tx_hash, proxy.abi)
+        if not out.status and out.revert is None:
+            raise ContractReverted({"kind": "unknown"}, b"")
+        return out
+
+    def _deploy_plain(self, build: Buildable, args: list[Any], sender: bytes) -> str:
+        data = build.bytecode + abimod.encode_args(abimod.constructor_inputs(build.abi), args, "constructor")
+        rec = self.chain.transaction(self.chain.send_transaction({"from": sender, "data": data}))
+        if rec is None or not rec.status or rec.contract_address is None:
+            raise ContractReverted(
+                abimod.decode_revert(build.abi, (rec.revert_data if rec else None) or b""),
+                (rec.revert_data if rec else None) or b"",
+            )
+        return "0x" + rec.contract_address.hex()
+
+    # -- verify (as Sourcify: recompile and compare the runtime code) --------------------------------------
+    def verify(self, address: bytes, compiled: Any) -> dict[str, Any]:
+        info = self.get(address)
+        target = bytes.fromhex(info["implementation"][2:]) if info["implementation"] else address
+        onchain = self.chain.account_view(self.chain.head).get_code(target)
+        runtime = compiled.deployed_bytecode
+        if runtime == onchain:
+            match = "full"
+        elif _strip_metadata(runtime) == _strip_metadata(onchain) and runtime:
+            match = "partial"  # same code, different metadata (comments, paths or compiler settings)
+        else:
+            match = "none"
+        return {
+            "address": info["address"],
+            "checked": "0x" + target.hex(),
+            "match": match,
+            "contract": compiled.name,
+            "compiler_version": compiled.compiler_version,
         }
 
     # -- read --------------------------------------------------------------------------------------------
@@ -280,6 +450,28 @@ class ContractService:
             if not rec.status and rec.revert_data is not None
             else None,
         )
+
+
+class NotUpgradeable(InvalidParams):
+    pass
+
+
+class NotProxyAdmin(EvmError, PermissionError):
+    code = -32000
+
+
+def _strip_metadata(code: bytes) -> bytes:
+    """Drop solc's CBOR metadata tail (its length is in the last two bytes)."""
+    if len(code) < 2:
+        return code
+    n = int.from_bytes(code[-2:], "big") + 2
+    return code[:-n] if n <= len(code) else code
+
+
+@lru_cache(maxsize=1)
+def _proxy_build() -> Buildable:
+    path = Path(__file__).resolve().parents[2] / "contracts" / "build" / "AuriProxy.json"
+    return parse_artifact(json.loads(path.read_text()))
 
 
 class ContractReverted(EvmError):
