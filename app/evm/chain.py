@@ -76,6 +76,9 @@ class Chain:
         self._call_ctx: pyevm.CallContext | None = None
         self._pending_header: Any = None
         self._hooks: dict[bytes, MinedHook] = {}
+        # run in the block's transaction for every transaction without a hook of its own (e.g. recording
+        # contracts deployed over JSON-RPC in the registry, with their audit entry)
+        self.default_hooks: list[MinedHook] = []
         self._interval = 0.0
         self._ticker: threading.Thread | None = None
         self._closed = threading.Event()
@@ -394,6 +397,9 @@ class Chain:
                     hook = self._hooks.get(t.hash)
                     if hook is not None:
                         hook(conn, t)
+                    else:
+                        for default in self.default_hooks:
+                            default(conn, t)
         except BaseException:
             self.store.discard()
             self._pending_header = None

@@ -170,6 +170,27 @@ class ContractService:
             "compiler_version": build.compiler_version,
         }
 
+    def record_foreign_deploy(
+        self, on_record: RecordHook | None = None
+    ) -> Callable[[Connection, TxRecord], None]:
+        """A default mined hook: a contract created by a raw transaction (JSON-RPC, cast, Hardhat...) is
+        recorded too, with what the chain knows (no ABI, no source) and, via ``on_record``, audited."""
+
+        def record(conn: Connection, tx: TxRecord) -> None:
+            if not tx.status or tx.contract_address is None:
+                return
+            code = self.chain.account_view(self.chain.head).get_code(tx.contract_address)
+            build = Buildable("", [], b"")
+            row = self._insert(conn, build, tx, code)
+            if on_record is not None:
+                on_record(
+                    conn,
+                    "contract.deploy",
+                    {"contract_id": row, "via": "json-rpc", **self._summary(build, tx, code)},
+                )
+
+        return record
+
     # -- upgradeable deployments (EIP-1967 proxy: contracts/src/AuriProxy.sol) -----------------------------
     def deploy_upgradeable(
         self,
@@ -181,7 +202,7 @@ class ContractService:
     ) -> TxOutcome:
         """Deploy ``build`` as an implementation behind a new proxy whose admin is ``sender``; the registry
         records the proxy (with the implementation's ABI) and version 1 of its implementation history."""
-        impl = self._deploy_plain(build, [], sender)
+        impl = self._deploy_plain(build, [], sender, on_record)
         init = b""
         if initializer is not None:
             init = abimod.find_function(build.abi, initializer[0], initializer[1]).encode_call(initializer[1])
@@ -240,7 +261,7 @@ class ContractService:
             raise NotUpgradeable(f"contract 0x{address.hex()} was not deployed as upgradeable")
         if info["proxy_admin"] != "0x" + sender.hex():
             raise NotProxyAdmin(f"only the proxy admin {info['proxy_admin']} may upgrade 0x{address.hex()}")
-        impl = self._deploy_plain(build, [], sender)
+        impl = self._deploy_plain(build, [], sender, on_record)
         data = b""
         if call is not None:
             data = abimod.find_function(build.abi, call[0], call[1]).encode_call(call[1])
@@ -297,9 +318,12 @@ class ContractService:
             raise ContractReverted({"kind": "unknown"}, b"")
         return out
 
-    def _deploy_plain(self, build: Buildable, args: list[Any], sender: bytes) -> str:
-        data = build.bytecode + abimod.encode_args(abimod.constructor_inputs(build.abi), args, "constructor")
-        rec = self.chain.transaction(self.chain.send_transaction({"from": sender, "data": data}))
+    def _deploy_plain(
+        self, build: Buildable, args: list[Any], sender: bytes, on_record: RecordHook | None
+    ) -> str:
+        """Deploy an implementation: recorded (and audited) as a contract of its own."""
+        out = self.deploy(build, args, sender=sender, on_record=on_record)
+        rec = self.chain.transaction(bytes.fromhex(out.tx_hash[2:])) if out.block_number >= 0 else None
         if rec is None or not rec.status or rec.contract_address is None:
             raise ContractReverted(
                 abimod.decode_revert(build.abi, (rec.revert_data if rec else None) or b""),

@@ -102,7 +102,9 @@ def test_upgrade_keeps_storage_and_history_and_only_admin_may(svc, built):
     assert [h["version"] for h in info["implementations"]] == [1, 2]
     assert info["implementation"] == info["implementations"][1]["implementation"]
     assert info["proxy_admin"] == "0x" + admin.hex() and info["name"] == "CounterV2"
-    assert actions == ["contract.deploy", "contract.upgrade"]
+    # implementation 1, the proxy, implementation 2, then the upgrade: every deployment is recorded
+    assert actions == ["contract.deploy", "contract.deploy", "contract.deploy", "contract.upgrade"]
+    assert len(svc.list()) == 3
     # verify checks the implementation behind the proxy
     assert svc.verify(proxy, built["CounterV2"])["match"] == "full"
     assert svc.verify(proxy, built["Counter"])["match"] == "none"
