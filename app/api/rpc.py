@@ -48,8 +48,7 @@ async def handle_http(request: Request) -> Response:
             return _err(-32600, "invalid request: empty batch")
         if len(payload) > settings.max_batch:
             return _err(-32600, f"batch of {len(payload)} requests exceeds the limit of {settings.max_batch}")
-        results = [r for r in (rpc.handle(item) for item in payload) if r is not None]
-        return Response(orjson.dumps(results), media_type=_JSON)
+        return Response(orjson.dumps(rpc.handle_batch(payload)), media_type=_JSON)
     result = rpc.handle(payload)
     if result is None:
         return Response(status_code=204)

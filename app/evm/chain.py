@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, delete, select
 from app.config import Settings
 from app.evm import pyevm, records
 from app.evm.accounts import DevAccount, dev_accounts
-from app.evm.errors import BlockNotFound, InvalidParams, InvalidTransaction, UnknownAccount
+from app.evm.errors import BlockNotFound, EvmError, InvalidParams, InvalidTransaction, UnknownAccount
 from app.evm.models import BlockRow, ChainMeta, LogRow, TransactionRow
 from app.evm.records import BlockRecord, LogRecord, TxRecord
 from app.evm.state_store import SqlStateStore
@@ -206,6 +206,62 @@ class Chain:
             else:
                 self.pool.append(tx)
             return bytes(tx.hash)
+
+    def submit_many(self, txs: Sequence[Any]) -> list[bytes | EvmError]:
+        """Accept several signed transactions at once (one JSON-RPC batch): each is validated as if the
+        ones before it were mined, and with automine they share one block, as anvil does with a batch.
+        Returns each one's hash, or the error that refused it."""
+        with self.lock:
+            head = self._chain.get_canonical_head()
+            pending = self._pending()
+            accounts = self.account_view(head)
+            nonces: dict[bytes, int] = {}
+            results: list[bytes | EvmError] = []
+            accepted: list[Any] = []
+            seen: set[bytes] = set()
+            for tx in txs:
+                try:
+                    if self.known(tx.hash) or tx.hash in seen:
+                        raise InvalidTransaction("already known")
+                    sender = _sender_or_none(tx)
+                    if sender and sender not in nonces:
+                        nonces[sender] = (
+                            self.pending_nonce(sender) if not self.automine else accounts.get_nonce(sender)
+                        )
+                    if sender:
+                        accounts.set_nonce(sender, nonces[sender])
+                    validate_transaction(
+                        accounts,
+                        tx,
+                        base_fee=pending.base_fee_per_gas,
+                        block_gas_limit=pending.gas_limit,
+                        chain_id=self.chain_id,
+                        blob_base_fee=pyevm.blob_base_fee(pending),
+                        allow_future_nonce=not self.automine,
+                    )
+                except EvmError as exc:
+                    results.append(exc)
+                    continue
+                nonces[tx.sender] = max(nonces[tx.sender], tx.nonce + 1)
+                seen.add(bytes(tx.hash))
+                accepted.append(tx)
+                results.append(bytes(tx.hash))
+            if not self.automine:
+                self.pool.extend(accepted)
+                return results
+            refused: dict[bytes, str] = {}
+            while accepted:
+                _, rejected = self._mine(accepted)
+                full = [r.tx for r in rejected if "gas limit" in r.reason.lower()]
+                refused.update({bytes(r.tx.hash): r.reason for r in rejected if r.tx not in full})
+                if len(full) == len(accepted):  # nothing fitted: give up rather than loop
+                    refused.update({bytes(t.hash): "exceeds block gas limit" for t in full})
+                    break
+                accepted = full
+            return [
+                InvalidTransaction(refused[r]) if isinstance(r, bytes) and r in refused else r
+                for r in results
+            ]
 
     def known(self, tx_hash: bytes) -> bool:
         """Pending or just mined. Older replays are caught by the nonce check (nonce too low)."""
@@ -484,3 +540,11 @@ def _nonce_order(txs: Sequence[Any]) -> Callable[[Any], tuple[int, int]]:
     for i, tx in enumerate(txs):
         first_seen.setdefault(tx.sender, i)
     return lambda tx: (first_seen[tx.sender], tx.nonce)
+
+
+def _sender_or_none(tx: Any) -> bytes | None:
+    """The recovered sender, or None for a signature that recovers nothing (validation then says why)."""
+    try:
+        return bytes(tx.sender)
+    except Exception:  # eth-keys raises several kinds for malformed signatures
+        return None

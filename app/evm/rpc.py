@@ -76,6 +76,53 @@ class Rpc:
             return None
         return {"jsonrpc": "2.0", "id": rid, "result": result}
 
+    def handle_batch(self, reqs: list[Any]) -> list[dict[str, Any]]:
+        """A batch, in order; consecutive eth_sendRawTransaction requests go to the chain together, so that
+        with automine they share one block (as anvil mines a batch)."""
+        out: list[dict[str, Any] | None] = []
+        i = 0
+        while i < len(reqs):
+            j = i
+            while j < len(reqs) and _is_raw_send(reqs[j]):
+                j += 1
+            if j - i >= 2 and "eth_sendRawTransaction" in self.methods:
+                out.extend(self._send_many(reqs[i:j]))
+                i = j
+            else:
+                out.append(self.handle(reqs[i]))
+                i += 1
+        return [r for r in out if r is not None]
+
+    def _send_many(self, reqs: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+        from app.evm.pyevm import decode_transaction
+
+        out: list[dict[str, Any] | None] = [None] * len(reqs)
+        txs, where = [], []
+        for k, req in enumerate(reqs):
+            try:
+                raw = hc.data(req["params"][0], "raw transaction")
+                try:
+                    txs.append(decode_transaction(self.chain._chain, raw))
+                except Exception as exc:
+                    raise InvalidParams(f"failed to decode signed transaction: {exc}") from exc
+                where.append(k)
+            except EvmError as exc:
+                out[k] = _error(req.get("id"), exc.code, exc.message, exc.data)
+        try:
+            results = self.chain.submit_many(txs)
+        except Exception:
+            log.exception("batch of eth_sendRawTransaction failed")
+            results = [EvmError("internal error") for _ in txs]
+            for r in results:
+                r.code = -32603
+        for k, res in zip(where, results, strict=True):
+            rid = reqs[k].get("id")
+            if isinstance(res, EvmError):
+                out[k] = _error(rid, res.code, res.message, res.data)
+            else:
+                out[k] = {"jsonrpc": "2.0", "id": rid, "result": "0x" + res.hex()}
+        return [o for k, o in enumerate(out) if "id" in reqs[k]]
+
     # -- block tags -------------------------------------------------------------------------------------
     def _number(self, tag: Any) -> int:
         head = self.chain.head.block_number
@@ -387,6 +434,16 @@ class Rpc:
     def rpc_anvil_setBalance(self, address: Any, wei: Any) -> None:
         self.chain.set_balance(hc.address(address), hc.quantity(wei, "balance"))
         return None
+
+
+def _is_raw_send(req: Any) -> bool:
+    return (
+        isinstance(req, dict)
+        and req.get("jsonrpc") == "2.0"
+        and req.get("method") == "eth_sendRawTransaction"
+        and isinstance(req.get("params"), list)
+        and len(req["params"]) == 1
+    )
 
 
 def _error(rid: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:

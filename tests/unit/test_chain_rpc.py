@@ -220,3 +220,26 @@ def _raw(nonce: int, **tx) -> str:
         **tx,
     }
     return "0x" + bytes(ACCT.sign_transaction(body).raw_transaction).hex()
+
+
+def test_a_batch_of_raw_transactions_shares_one_block(rpc):
+    def req(i, method, *params):
+        return {"jsonrpc": "2.0", "id": i, "method": method, "params": list(params)}
+
+    batch = [
+        req(1, "eth_sendRawTransaction", _raw(0, to="0x" + "21" * 20, value=1)),
+        req(2, "eth_sendRawTransaction", _raw(1, to="0x" + "21" * 20, value=2)),
+        req(3, "eth_sendRawTransaction", _raw(1, to="0x" + "21" * 20, value=3)),  # same nonce again: refused
+        req(4, "eth_sendRawTransaction", "0xzz"),
+        req(5, "eth_sendRawTransaction", _raw(2, to="0x" + "21" * 20, value=4)),
+        req(6, "eth_blockNumber"),
+    ]
+    out = rpc.handle_batch(batch)
+    assert [o["id"] for o in out] == [1, 2, 3, 4, 5, 6]
+    assert "result" in out[0] and "result" in out[1] and "result" in out[4]
+    assert out[2]["error"]["code"] == -32003 and "nonce too low" in out[2]["error"]["message"]
+    assert out[3]["error"]["code"] == -32602
+    assert out[5]["result"] == "0x1"  # the three valid transfers were mined together
+    block = ok(rpc, "eth_getBlockByNumber", "0x1", False)
+    assert block["transactions"] == [out[0]["result"], out[1]["result"], out[4]["result"]]
+    assert ok(rpc, "eth_getBalance", "0x" + "21" * 20, "latest") == hex(7)
