@@ -1,61 +1,79 @@
-"""Solidity compilation through py-solc-x, offline.
+"""Solidity compilation, offline, through py-solc-x.
 
-py-solc-x cannot download solc here, so the compiler is a native ``solc`` on PATH when there is one, else
-``tools/solc``: a small executable over the npm package ``solc`` (WebAssembly) that answers ``--version``
-and ``--standard-json`` like native solc. Imports resolve from ``contracts/src`` and the project's
-node_modules (``@openzeppelin/contracts/...``). Every build targets the chain's EVM version."""
+The compiler is a native ``solc`` on PATH when one runs and knows Prague (0.8.27+), else ``tools/solc``: the
+npm package ``solc`` (WebAssembly) behind a command that answers ``--version`` and ``--standard-json`` like
+native solc. Imports resolve as in any solc project: the base path is ``contracts/src`` (``import
+"Counter.sol"``) and ``node_modules`` an include path (``import "@openzeppelin/contracts/..."``). solc may
+read nothing else, which matters because the REST API compiles the sources it is sent.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import shutil
 import subprocess
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import solcx
+from packaging.version import Version
 from solcx.exceptions import SolcError
 
 from app.evm.errors import EvmError
-from app.evm.pyevm import EVM_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS_SRC = ROOT / "contracts" / "src"
+BUILD_DIR = ROOT / "contracts" / "build"
 NODE_MODULES = ROOT / "node_modules"
 WASM_SOLC = ROOT / "tools" / "solc"
+# The chain's fork (app.evm.pyevm.EVM_VERSION, not imported: that loads all of py-evm). solc 0.8.37 would
+# default to osaka, whose CLZ opcode Prague lacks.
+EVM_VERSION = "prague"
+MIN_NATIVE = Version("0.8.27")  # the first solc that knows evmVersion prague
+OUTPUTS = ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "metadata"]
+_WHERE = re.compile(r"-->\s*(.+?):(\d+):(\d+):")
 
 
 @dataclass(frozen=True, slots=True)
 class CompileMessage:
     file: str | None
-    line: int | None
+    line: int | None  # 1-based, as solc prints them
     column: int | None
-    severity: str
     message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = ":".join(str(x) for x in (self.file, self.line, self.column) if x is not None)
+        return f"{where}: {self.message}" if where else self.message
 
 
 class CompilationError(EvmError):
+    """solc refused the sources; ``messages`` holds every error (file, line, column, message)."""
+
     code = -32602
 
     def __init__(self, messages: list[CompileMessage]) -> None:
-        first = next((m for m in messages if m.severity == "error"), messages[0] if messages else None)
-        where = f"{first.file}:{first.line}:{first.column}: " if first and first.file else ""
-        super().__init__(f"compilation failed: {where}{first.message if first else 'unknown error'}")
+        more = f" (and {len(messages) - 5} more)" if len(messages) > 5 else ""
+        super().__init__("compilation failed: " + "; ".join(str(m) for m in messages[:5]) + more)
         self.messages = messages
 
 
 @dataclass(frozen=True, slots=True)
 class CompiledContract:
     name: str
-    source: str
+    source: str  # the source unit name, e.g. "AuriToken.sol"
     abi: list[dict[str, Any]]
     bytecode: bytes
     deployed_bytecode: bytes
     compiler_version: str
-    settings: dict[str, Any]
-    source_hash: bytes  # sha256 of the contract's own source file
+    settings: dict[str, Any]  # the standard-JSON settings that shaped the bytecode
+    metadata: dict[str, Any]  # solc's metadata, whose hash ends the bytecode
+    source_hash: bytes  # sha256 of the contract's own source text
     warnings: tuple[CompileMessage, ...] = field(default=())
 
     def artifact(self) -> dict[str, Any]:
@@ -67,6 +85,7 @@ class CompiledContract:
             "deployedBytecode": "0x" + self.deployed_bytecode.hex(),
             "compiler_version": self.compiler_version,
             "settings": self.settings,
+            "metadata": self.metadata,
             "source_hash": "0x" + self.source_hash.hex(),
         }
 
@@ -76,108 +95,122 @@ def solc_binary() -> Path:
     native = shutil.which("solc")
     if native:
         try:
-            solcx.wrapper.get_solc_version(native)
-            return Path(native)
-        except (SolcError, OSError, subprocess.CalledProcessError, ValueError):
-            pass  # e.g. solc-js's `solcjs` or a broken install: fall back to ours
-    if not (NODE_MODULES / "solc").exists():
-        raise CompilationError(
-            [
-                CompileMessage(
-                    None,
-                    None,
-                    None,
-                    "error",
-                    "no Solidity compiler: run scripts/setup (installs npm package solc)",
-                )
-            ]
-        )
+            if solcx.wrapper.get_solc_version(native) >= MIN_NATIVE:
+                return Path(native)
+        except (SolcError, OSError, subprocess.SubprocessError, ValueError):
+            pass  # e.g. solc-js's CLI or a broken install: use ours
+    if not (NODE_MODULES / "solc").is_dir():
+        raise _failure("no Solidity compiler: run scripts/setup (it installs the npm package solc)")
     return WASM_SOLC
 
 
-def compiler_version() -> str:
-    return solcx.wrapper.get_version_str_from_solc_binary(solc_binary())
-
-
 def settings(optimize: bool = True, runs: int = 200) -> dict[str, Any]:
-    return {
-        "evmVersion": EVM_VERSION,
-        # `@openzeppelin/...` → the package scripts/setup installed; same source names with native solc
-        "remappings": ["@openzeppelin/=node_modules/@openzeppelin/"],
-        "optimizer": {"enabled": optimize, "runs": runs},
-        "outputSelection": {
-            "*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "metadata"]}
-        },
-    }
+    return {"evmVersion": EVM_VERSION, "optimizer": {"enabled": optimize, "runs": runs}}
 
 
 def compile_sources(
-    sources: dict[str, str], *, optimize: bool = True, runs: int = 200
+    sources: Mapping[str, str] | Iterable[Path],
+    contract: str | None = None,
+    *,
+    optimize: bool = True,
+    runs: int = 200,
 ) -> dict[str, CompiledContract]:
-    """Compile ``{source name: Solidity text}``; returns every contract with bytecode, keyed by name
-    (and by ``source:Name`` when two sources define the same name)."""
+    """Compile ``{source unit name: Solidity text}`` or files, in one solc run. Returns each contract that has
+    bytecode (or only ``contract``), keyed by name, or by ``source:Name`` when two sources share a name."""
+    texts = dict(sources) if isinstance(sources, Mapping) else _read_files(sources)
     cfg = settings(optimize, runs)
     std_input = {
         "language": "Solidity",
-        "sources": {k: {"content": v} for k, v in sources.items()},
-        "settings": cfg,
+        "sources": {name: {"content": text} for name, text in texts.items()},
+        "settings": {**cfg, "outputSelection": {"*": {contract or "*": OUTPUTS}}},
     }
     try:
-        out = solcx.compile_standard(
-            std_input,
+        stdout, *_ = solcx.wrapper.solc_wrapper(
             solc_binary=solc_binary(),
-            base_path=str(ROOT),
-            allow_paths=[str(CONTRACTS_SRC), str(NODE_MODULES)],
+            stdin=json.dumps(std_input),
+            standard_json=True,
+            base_path=CONTRACTS_SRC,
+            include_path=NODE_MODULES,
         )
+        out = json.loads(stdout)
     except SolcError as exc:
-        raise CompilationError(
-            _messages(exc.error_dict or [], sources)
-            or [CompileMessage(None, None, None, "error", str(exc).strip()[:2000])]
-        ) from exc
-    version = compiler_version()
-    warnings = tuple(m for m in _messages(out.get("errors", []), sources) if m.severity != "error")
+        why = (exc.stderr_data or exc.message).strip()
+        raise _failure(f"solc failed (exit {exc.return_code}): {why}") from exc
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        raise _failure(f"solc did not run: {exc}") from exc
+    messages = [_message(e) for e in out.get("errors", [])]
+    if errors := [m for m in messages if m.severity == "error"]:
+        raise CompilationError(errors)
+    warnings = tuple(m for m in messages if m.severity != "error")
     result: dict[str, CompiledContract] = {}
-    for src, contracts in out.get("contracts", {}).items():
-        text = sources.get(src)
-        digest = hashlib.sha256((text or "").encode()).digest()
-        for name, c in contracts.items():
-            code = bytes.fromhex(c["evm"]["bytecode"]["object"])
+    for src, contracts in sorted(out.get("contracts", {}).items()):
+        digest = hashlib.sha256(texts.get(src, "").encode()).digest()
+        for name, c in sorted(contracts.items()):
+            code, runtime = c["evm"]["bytecode"]["object"], c["evm"]["deployedBytecode"]["object"]
             if not code:
                 continue  # interfaces and abstract contracts
-            compiled = CompiledContract(
-                name,
-                src,
-                c["abi"],
-                code,
-                bytes.fromhex(c["evm"]["deployedBytecode"]["object"]),
-                version,
-                cfg,
-                digest,
-                warnings,
+            if "__$" in code:
+                raise _failure(f"{name} calls external libraries, which need linking", src)
+            meta = json.loads(c["metadata"])
+            result[name if name not in result else f"{src}:{name}"] = CompiledContract(
+                name=name,
+                source=src,
+                abi=c["abi"],
+                bytecode=bytes.fromhex(code),
+                deployed_bytecode=bytes.fromhex(runtime),
+                compiler_version=meta["compiler"]["version"],
+                settings=cfg,
+                metadata=meta,
+                source_hash=digest,
+                warnings=warnings,
             )
-            key = name if name not in result else f"{src}:{name}"
-            result[key] = compiled
+    if contract is not None and not result:
+        raise _failure(f"no deployable contract {contract!r}")
     return result
 
 
-def compile_files(paths: list[Path], **kwargs: Any) -> dict[str, CompiledContract]:
-    sources = {}
-    for p in paths:
-        p = p.resolve()
-        name = str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else p.name
-        sources[name] = p.read_text()
-    return compile_sources(sources, **kwargs)
+def compile_files(paths: Iterable[Path], **kwargs: Any) -> dict[str, CompiledContract]:
+    return compile_sources(list(paths), **kwargs)
 
 
-def _messages(errors: list[dict[str, Any]], sources: dict[str, str]) -> list[CompileMessage]:
-    out = []
-    for e in errors:
-        loc = e.get("sourceLocation") or {}
-        file, line, col = loc.get("file"), None, None
-        text = sources.get(file) if file else None
-        if text is not None and isinstance(loc.get("start"), int) and loc["start"] >= 0:
-            before = text[: loc["start"]]
-            line = before.count("\n") + 1
-            col = loc["start"] - (before.rfind("\n") + 1) + 1
-        out.append(CompileMessage(file, line, col, e.get("severity", "error"), e.get("message", "")))
-    return out
+def artifact_json(c: CompiledContract) -> str:
+    """The committed form of an artifact: stable key order, so a rebuild changes files only when code does."""
+    return json.dumps(c.artifact(), indent=1, sort_keys=True) + "\n"
+
+
+def build_artifacts(src_dir: Path = CONTRACTS_SRC, out_dir: Path = BUILD_DIR) -> list[Path]:
+    """Compile every ``src_dir/*.sol`` into ``out_dir/<Name>.json``; drop artifacts of removed contracts."""
+    built = compile_sources(sorted(src_dir.glob("*.sol")))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for key, c in built.items():
+        path = out_dir / f"{key.replace(':', '_').replace('/', '_')}.json"
+        path.write_text(artifact_json(c))
+        written.append(path)
+    for stale in set(out_dir.glob("*.json")) - set(written):
+        stale.unlink()
+    return written
+
+
+def _read_files(paths: Iterable[Path]) -> dict[str, str]:
+    """Source unit names as solc derives them: relative to the base path, else the bare file name."""
+    texts: dict[str, str] = {}
+    for p in (Path(p).resolve() for p in paths):
+        name = p.relative_to(CONTRACTS_SRC).as_posix() if p.is_relative_to(CONTRACTS_SRC) else p.name
+        if name in texts:
+            raise _failure(f"two sources named {name}", str(p))
+        texts[name] = p.read_text()
+    return texts
+
+
+def _message(e: dict[str, Any]) -> CompileMessage:
+    """file:line:column as solc prints them (its sourceLocation counts bytes, not lines)."""
+    file, line, col = (e.get("sourceLocation") or {}).get("file"), None, None
+    if m := _WHERE.search(e.get("formattedMessage", "")):
+        file, line, col = m[1], int(m[2]), int(m[3])
+    text = f"{e['type']}: {e.get('message', '')}" if e.get("type") else e.get("message", "")
+    return CompileMessage(file, line, col, text, e.get("severity", "error"))
+
+
+def _failure(text: str, file: str | None = None) -> CompilationError:
+    return CompilationError([CompileMessage(file, None, None, text[:2000])])
