@@ -75,6 +75,7 @@ class Chain:
         self.listeners: list[BlockListener] = []
         self._call_ctx: pyevm.CallContext | None = None
         self._pending_header: Any = None
+        self._head: Any = None
         self._hooks: dict[bytes, MinedHook] = {}
         # run in the block's transaction for every transaction without a hook of its own (e.g. recording
         # contracts deployed over JSON-RPC in the registry, with their audit entry)
@@ -95,8 +96,11 @@ class Chain:
     # -- reads: heads and state ------------------------------------------------------------------------
     @property
     def head(self) -> Any:
-        with self.lock:
-            return self._chain.get_canonical_head()
+        head = self._head  # cached between blocks: every RPC read starts here
+        if head is None:
+            with self.lock:
+                head = self._head = self._chain.get_canonical_head()
+        return head
 
     def header(self, number: int) -> Any:
         with self.lock:
@@ -445,6 +449,7 @@ class Chain:
         ts = self._timestamp(parent, timestamp)
         try:
             mined, rejected = pyevm.mine(self._chain, txs, timestamp=ts, mix_hash=os.urandom(32), edits=edits)
+            self._head = None  # the hooks below read the new head (not yet committed)
             block, txrecs = records.records_from_block(mined)
             with self.engine.begin() as conn:
                 self.store.flush(conn)
@@ -458,10 +463,10 @@ class Chain:
                             default(conn, t)
         except BaseException:
             self.store.discard()
-            self._pending_header = None
+            self._pending_header = self._head = None
             raise
         self.store.committed()
-        self._pending_header = None
+        self._pending_header = self._head = None
         self._call_ctx = None
         for t in txrecs:
             self._hooks.pop(t.hash, None)
@@ -483,10 +488,10 @@ class Chain:
         except BaseException:
             self.store.discard()
             self.store.drop_cache()
-            self._pending_header = None
+            self._pending_header = self._head = None
             raise
         self.store.committed()
-        self._pending_header = None
+        self._pending_header = self._head = None
         self._recent.clear()
         self._call_ctx = None
         self.pool.clear()

@@ -350,7 +350,12 @@ class CallContext:
         snapshot = state.snapshot()
         try:
             with deadline(timeout), state.override_transaction_context(gas_price=gas_price):
-                computation = state.apply_transaction(tx)
+                # the executor's steps without finalize_computation (refunds, fee payment, touched-account
+                # cleanup): all reverted right after, and gas used is computed below (~15% of a call)
+                executor = state.get_transaction_executor()
+                executor.validate_transaction(tx)
+                message = executor.build_evm_message(tx)
+                computation = executor.build_computation(message, tx)
         except ValidationError as exc:
             from app.evm.errors import InsufficientFunds, InvalidTransaction
 

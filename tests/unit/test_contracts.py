@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from eth_utils import keccak
 
 from app.config import Settings
 from app.db import make_engine
@@ -58,6 +59,7 @@ def test_erc20_from_source_call_transact_events_and_reverts(svc, built):
     assert records[0][1]["compiler_version"] == built["AuriToken"].compiler_version
     info = svc.get(token)
     assert info["name"] == "AuriToken" and info["source_hash"] == "0x" + built["AuriToken"].source_hash.hex()
+    assert info["bytecode_hash"] == "0x" + keccak(built["AuriToken"].deployed_bytecode).hex()
 
     assert svc.call(token, "balanceOf", ["0x" + me.hex()])["result"] == [str(10**24)]
     tx = svc.transact(token, "transfer", ["0x" + bob.hex(), 5], sender=me)
