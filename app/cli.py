@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from app.config import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 app = typer.Typer(
     help="Aurigraph: a persisted py-evm chain behind Ethereum JSON-RPC, and an RWA registry.",
@@ -83,6 +87,144 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision (def
     settings = get_settings()
     upgrade(settings.sqlalchemy_url, revision=revision)
     typer.echo(f"database at revision {revision}: {settings.sqlalchemy_url.split('@')[-1]}")
+
+
+# -- registry: API keys, assets, demo data (thin wrappers over app/rwa) -----------------------------------
+
+keys_app = typer.Typer(
+    help="API keys of the REST API (roles: admin, issuer, agent, auditor, developer, investor)."
+)
+assets_app = typer.Typer(help="Read the asset registry.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys", no_args_is_help=True)
+app.add_typer(assets_app, name="assets")
+
+
+def _registry_session() -> sessionmaker[Session]:
+    """A session factory on the configured database (migrated first, unless AURIGRAPH_ENV=production)."""
+    from app.db import make_engine, make_sessionmaker
+    from app.migrate import upgrade
+
+    settings = get_settings()
+    if not settings.production:
+        upgrade(settings.sqlalchemy_url)
+    return make_sessionmaker(make_engine(settings.sqlalchemy_url))
+
+
+def _fail(exc: Exception) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(1)
+
+
+@keys_app.command("create")
+def keys_create(
+    role: str = typer.Option(..., help="admin, issuer, agent, auditor, developer or investor."),
+    name: str = typer.Option(None, help="A label for the key (default: the role)."),
+    issuer_id: int = typer.Option(None, help="issuer keys: the issuer they act for."),
+    identity_id: int = typer.Option(None, help="investor keys: their identity."),
+    asset: list[str] = typer.Option(None, help="agent keys: an asset symbol they act for (repeatable)."),
+) -> None:
+    """Create an API key and print its token (shown once; only its SHA-256 is stored).
+
+    The first admin key is bootstrapped this way: `aurigraph keys create --role admin`."""
+    from app.rwa import keys
+    from app.rwa.errors import RwaError
+
+    try:
+        with _registry_session().begin() as session:
+            key, token = keys.create_key(
+                session,
+                actor="cli",
+                role=role,
+                name=name or role,
+                issuer_id=issuer_id,
+                identity_id=identity_id,
+                assets=asset or [],
+            )
+    except RwaError as exc:
+        _fail(exc)
+    typer.echo(f"created {key.role} key {key.prefix} ({key.name}); send as 'Authorization: Bearer <token>':")
+    typer.echo(token)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys (prefix, role, name, created, revoked)."""
+    from app.rwa import keys
+
+    with _registry_session().begin() as session:
+        for k in keys.list_keys(session):
+            revoked = f"  revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else ""
+            created = f"created {k.created_at:%Y-%m-%d} by {k.created_by}"
+            typer.echo(f"{k.prefix}  {k.role:9s} {k.name}  {created}{revoked}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(prefix: str = typer.Argument(..., help="The key's prefix (its public id).")) -> None:
+    """Revoke an API key: it stops working at once."""
+    from app.rwa import keys
+    from app.rwa.errors import RwaError
+
+    try:
+        with _registry_session().begin() as session:
+            keys.revoke_key(session, actor="cli", prefix=prefix)
+    except RwaError as exc:
+        _fail(exc)
+    typer.echo(f"revoked {prefix}")
+
+
+@assets_app.command("list")
+def assets_list() -> None:
+    """Every asset: symbol, class, status, issued units, issuer."""
+    from app.rwa import assets
+
+    with _registry_session().begin() as session:
+        for a in assets.list_assets(session):
+            units = f"{a.issued_units:>30}"
+            typer.echo(f"{a.symbol:12s} {a.asset_class:12s} {a.status:9s} {units} {a.issuer.name}")
+
+
+@assets_app.command("holdings")
+def assets_holdings(symbol: str = typer.Argument(..., help="Asset symbol.")) -> None:
+    """The register of one asset: wallet, identity, balance, frozen units."""
+    from app.rwa import assets
+    from app.rwa.errors import RwaError
+
+    try:
+        with _registry_session().begin() as session:
+            rows = assets.positions(session, symbol=symbol)
+    except RwaError as exc:
+        _fail(exc)
+    for p in rows:
+        flag = "  FROZEN" if p.frozen else ""
+        typer.echo(f"{p.wallet}  identity {p.identity_id:<5d} {p.balance:>32}  frozen {p.frozen_units}{flag}")
+
+
+@app.command()
+def demo() -> None:
+    """Seed a small realistic registry: an issuer, 3 assets, 12 verified investors in 11 countries, transfers
+    (some refused), freezes, a forced transfer, a recovery, documents and demo API keys. Runs once."""
+    from app.rwa import audit
+    from app.rwa.demo import seed
+    from app.rwa.documents import BlobStore
+    from app.rwa.errors import AlreadySeeded
+
+    settings = get_settings()
+    if settings.production:
+        _fail(RuntimeError("the demo data is for development: refused with AURIGRAPH_ENV=production"))
+    store = BlobStore(settings.documents_dir, settings.max_upload_bytes)
+    try:
+        with _registry_session().begin() as session:
+            s = seed(session, store)
+            audit.checkpoint(session)
+    except AlreadySeeded as exc:
+        typer.echo(str(exc))
+        return
+    typer.echo(f"seeded {', '.join(s.assets)}; {s.investors} verified investors; {s.movements} movements")
+    for what, code in s.refused:
+        typer.echo(f"  refused: {what}: {code}")
+    typer.echo(f"{s.documents} documents under {settings.documents_dir}")
+    for role, token in s.keys.items():
+        typer.echo(f"  {role:8s} key: {token}")
 
 
 def main() -> None:

@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     automine: bool = True
     block_interval: float = 0.0  # seconds between blocks when automine is off (0 = only on evm_mine)
 
+    # audit log: Ed25519 key that signs checkpoints (PEM, PKCS#8); empty means data_dir/audit_ed25519.pem,
+    # created with mode 0600 on first use
+    audit_key_path: Path | None = None
+
+    # registry documents: content-addressed files (SHA-256); empty means data_dir/documents
+    documents_path: Path | None = None
+    max_upload_bytes: int = 20 * 1024 * 1024
+
     # abuse bounds
     max_body_bytes: int = 5 * 1024 * 1024
     max_batch: int = 1000
@@ -47,6 +55,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'aurigraph.db').as_posix()}"
+
+    @property
+    def audit_key_file(self) -> Path:
+        return self.audit_key_path or self.data_dir / "audit_ed25519.pem"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.documents_path or self.data_dir / "documents"
 
     @property
     def production(self) -> bool:

@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.api import routes as rest_routes
 from app.api import rpc as rpc_routes
 from app.api import ws as ws_routes
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
+from app.errors import install_error_handlers
 from app.evm.chain import Chain
 from app.evm.rpc import Rpc
 from app.evm.subscriptions import SubscriptionHub
@@ -41,4 +43,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Aurigraph", version="0.1.0", lifespan=lifespan)
     app.include_router(rpc_routes.router)
     app.include_router(ws_routes.router)
+    app.include_router(rest_routes.router)
+    install_error_handlers(app)
     return app

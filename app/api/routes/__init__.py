@@ -1,0 +1,11 @@
+"""REST routers under /v1: thin (parse, authorize, call a service, serialize)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.api.routes import assets, audit, documents, identities, issuers, keys, ledger
+
+router = APIRouter(prefix="/v1")
+for module in (issuers, assets, ledger, documents, identities, keys, audit):
+    router.include_router(module.router)

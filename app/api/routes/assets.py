@@ -1,0 +1,79 @@
+"""Assets: registration, status (draft -> active <-> paused -> redeemed), compliance rules, the register."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import PrincipalDep, SessionDep
+from app.api.schemas import AssetIn, AssetOut, MovementOut, PositionOut, RulesIn, StatusIn
+from app.rwa import assets, movements
+from app.rwa.access import Permission, status_permission
+from app.rwa.assets import RulesInput
+from app.rwa.domain import Role
+from app.rwa.errors import InvalidInput, PermissionDenied
+from app.rwa.repo import asset_by_symbol
+
+router = APIRouter(prefix="/assets", tags=["assets"])
+
+
+def _rules(body: RulesIn | None) -> RulesInput | None:
+    return None if body is None else RulesInput(**body.model_dump())
+
+
+@router.post("", status_code=201, response_model=AssetOut)
+def create_asset(body: AssetIn, session: SessionDep, who: PrincipalDep) -> object:
+    who.require(Permission.ASSET_CREATE)
+    if who.role is Role.ISSUER and body.issuer_id not in (None, who.issuer_id):
+        raise PermissionDenied("an issuer key registers assets for its own issuer only")
+    issuer_id = who.issuer_id if who.role is Role.ISSUER else body.issuer_id
+    if issuer_id is None:
+        raise InvalidInput("issuer_id is required")
+    fields = body.model_dump(exclude={"issuer_id", "rules"})
+    return assets.create_asset(
+        session, actor=who.actor, issuer_id=issuer_id, rules=_rules(body.rules), **fields
+    )
+
+
+@router.get("", response_model=list[AssetOut])
+def list_assets(session: SessionDep, who: PrincipalDep, issuer_id: int | None = None) -> object:
+    who.require(Permission.ASSET_READ)
+    return assets.list_assets(session, issuer_id)
+
+
+@router.get("/{symbol}", response_model=AssetOut)
+def get_asset(symbol: str, session: SessionDep, who: PrincipalDep) -> object:
+    who.require(Permission.ASSET_READ)
+    return asset_by_symbol(session, symbol)
+
+
+@router.post("/{symbol}/status", response_model=AssetOut)
+def set_status(symbol: str, body: StatusIn, session: SessionDep, who: PrincipalDep) -> object:
+    asset = asset_by_symbol(session, symbol)
+    who.require(status_permission(asset.status, body.status), asset)
+    return assets.set_status(session, actor=who.actor, symbol=symbol, status=body.status)
+
+
+@router.put("/{symbol}/rules", response_model=AssetOut)
+def set_rules(symbol: str, body: RulesIn, session: SessionDep, who: PrincipalDep) -> object:
+    who.require(Permission.ASSET_MANAGE, asset_by_symbol(session, symbol))
+    rules = _rules(body)
+    assert rules is not None
+    return assets.set_rules(session, actor=who.actor, symbol=symbol, rules=rules)
+
+
+@router.get("/{symbol}/holdings", response_model=list[PositionOut])
+def holdings(symbol: str, session: SessionDep, who: PrincipalDep) -> object:
+    who.require(Permission.LEDGER_READ, asset_by_symbol(session, symbol))
+    return assets.positions(session, symbol=symbol)
+
+
+@router.get("/{symbol}/movements", response_model=list[MovementOut])
+def list_movements(
+    symbol: str,
+    session: SessionDep,
+    who: PrincipalDep,
+    after: int = 0,
+    limit: int = Query(100, ge=1, le=1000),
+) -> object:
+    who.require(Permission.LEDGER_READ, asset_by_symbol(session, symbol))
+    return movements.list_movements(session, symbol, after=after, limit=limit)

@@ -1,0 +1,84 @@
+"""Documents of an asset (ERC-1643): upload a version (raw body), list, read metadata, download, remove."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+
+from app.api.deps import BodyDep, PrincipalDep, SessionDep, StoreDep
+from app.api.schemas import DocumentOut
+from app.rwa import documents
+from app.rwa.access import Permission
+from app.rwa.repo import asset_by_symbol
+
+router = APIRouter(prefix="/assets/{symbol}/documents", tags=["documents"])
+
+
+@router.get("", response_model=list[DocumentOut])
+def list_documents(symbol: str, session: SessionDep, who: PrincipalDep) -> object:
+    who.require(Permission.DOCS_READ, asset_by_symbol(session, symbol))
+    return documents.list_documents(session, symbol)
+
+
+@router.post(
+    "/{name}",
+    status_code=201,
+    response_model=DocumentOut,
+    openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": {}}}},
+)
+def upload(
+    symbol: str,
+    name: str,
+    session: SessionDep,
+    who: PrincipalDep,
+    store: StoreDep,
+    content: BodyDep,
+    kind: str = Query(..., description="prospectus, kyc_report, audit_report, legal, valuation, other"),
+    filename: str | None = Query(None, max_length=255),
+    content_type: Annotated[str, Header()] = "application/octet-stream",
+) -> object:
+    """Store a new version of document `name`; the body is the file itself (any media type)."""
+    who.require(Permission.DOCS_WRITE, asset_by_symbol(session, symbol))
+    doc, _ = documents.upload(
+        session,
+        store,
+        actor=who.actor,
+        symbol=symbol,
+        name=name,
+        kind=kind,
+        content=content,
+        media_type=content_type[:100],
+        filename=filename,
+    )
+    return doc
+
+
+@router.get("/{name}", response_model=DocumentOut)
+def get_document(symbol: str, name: str, session: SessionDep, who: PrincipalDep) -> object:
+    who.require(Permission.DOCS_READ, asset_by_symbol(session, symbol))
+    return documents.get_document(session, symbol, name)
+
+
+@router.get("/{name}/content", response_class=Response)
+def download(
+    symbol: str,
+    name: str,
+    session: SessionDep,
+    who: PrincipalDep,
+    store: StoreDep,
+    version: int | None = None,
+) -> Response:
+    """The content, re-hashed on every read: served only if it still matches its recorded SHA-256."""
+    who.require(Permission.DOCS_READ, asset_by_symbol(session, symbol))
+    v, content = documents.download(session, store, symbol, name, version)
+    headers = {"ETag": f'"{v.sha256}"', "X-Content-SHA256": v.sha256, "X-Document-Version": str(v.version)}
+    if v.filename:
+        headers["Content-Disposition"] = f'attachment; filename="{v.filename}"'
+    return Response(content, media_type=v.media_type, headers=headers)
+
+
+@router.delete("/{name}", response_model=DocumentOut)
+def remove(symbol: str, name: str, session: SessionDep, who: PrincipalDep) -> object:
+    who.require(Permission.DOCS_WRITE, asset_by_symbol(session, symbol))
+    return documents.remove(session, actor=who.actor, symbol=symbol, name=name)

@@ -1,0 +1,64 @@
+"""Identities: KYC status and expiry, country, investor category, wallets, and their holdings."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from app.api.deps import PrincipalDep, SessionDep
+from app.api.schemas import IdentityIn, IdentityOut, KycIn, PositionOut, WalletIn
+from app.rwa import assets, identities
+from app.rwa.access import Permission
+from app.rwa.domain import Role
+from app.rwa.repo import asset_by_symbol
+
+router = APIRouter(prefix="/identities", tags=["identities"])
+
+
+@router.post("", status_code=201, response_model=IdentityOut)
+def create_identity(body: IdentityIn, session: SessionDep, who: PrincipalDep) -> object:
+    who.require(Permission.IDENTITY_WRITE)
+    return identities.create_identity(session, actor=who.actor, **body.model_dump())
+
+
+@router.get("", response_model=list[IdentityOut])
+def list_identities(
+    session: SessionDep,
+    who: PrincipalDep,
+    offset: int = Query(0, ge=0),
+    limit: int = Query(100, ge=1, le=1000),
+) -> object:
+    who.require(Permission.IDENTITY_READ)
+    return identities.list_identities(session, offset=offset, limit=limit)
+
+
+@router.get("/{identity_id}", response_model=IdentityOut)
+def get_identity(identity_id: int, session: SessionDep, who: PrincipalDep) -> object:
+    who.require_identity(identity_id)
+    return identities.get_identity(session, identity_id)
+
+
+@router.put("/{identity_id}/kyc", response_model=IdentityOut)
+def update_kyc(identity_id: int, body: KycIn, session: SessionDep, who: PrincipalDep) -> object:
+    who.require(Permission.IDENTITY_WRITE)
+    identities.update_kyc(session, actor=who.actor, identity_id=identity_id, **body.model_dump())
+    return identities.get_identity(session, identity_id)
+
+
+@router.post("/{identity_id}/wallets", status_code=201, response_model=IdentityOut)
+def add_wallet(identity_id: int, body: WalletIn, session: SessionDep, who: PrincipalDep) -> object:
+    who.require(Permission.IDENTITY_WRITE)
+    identities.add_wallet(session, actor=who.actor, identity_id=identity_id, address=body.address)
+    return identities.get_identity(session, identity_id)
+
+
+@router.get("/{identity_id}/holdings", response_model=list[PositionOut])
+def holdings(identity_id: int, session: SessionDep, who: PrincipalDep) -> object:
+    """The identity's positions in the assets the caller may see the ledger of (an investor: all its own)."""
+    who.require_identity(identity_id)
+    identities.get_identity(session, identity_id)
+    own = who.role is Role.INVESTOR
+    return [
+        p
+        for p in assets.positions(session, identity_id=identity_id)
+        if own or who.can(Permission.LEDGER_READ, asset_by_symbol(session, p.asset))
+    ]

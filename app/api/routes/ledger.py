@@ -1,0 +1,103 @@
+"""The ledger of an asset: issue, redeem, the can-transfer pre-check, transfers, and the agent's tools."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.api.deps import PrincipalDep, SessionDep
+from app.api.schemas import (
+    BatchIn,
+    ForcedTransferIn,
+    FreezeIn,
+    MovementOut,
+    PositionOut,
+    RecoveryIn,
+    SupplyIn,
+    TransferIn,
+    VerdictOut,
+)
+from app.rwa import access, agent, ledger
+from app.rwa.access import Permission
+from app.rwa.repo import asset_by_symbol
+
+router = APIRouter(prefix="/assets/{symbol}", tags=["ledger"])
+
+
+@router.post("/issue", status_code=201, response_model=MovementOut)
+def issue(symbol: str, body: SupplyIn, session: SessionDep, who: PrincipalDep) -> object:
+    who.require(Permission.SUPPLY, asset_by_symbol(session, symbol))
+    return ledger.issue(session, actor=who.actor, symbol=symbol, wallet=body.wallet, units=body.units)
+
+
+@router.post("/redeem", status_code=201, response_model=MovementOut)
+def redeem(symbol: str, body: SupplyIn, session: SessionDep, who: PrincipalDep) -> object:
+    who.require(Permission.SUPPLY, asset_by_symbol(session, symbol))
+    return ledger.redeem(session, actor=who.actor, symbol=symbol, wallet=body.wallet, units=body.units)
+
+
+@router.post("/can-transfer", response_model=VerdictOut)
+def can_transfer(symbol: str, body: TransferIn, session: SessionDep, who: PrincipalDep) -> object:
+    """ERC-1404 detectTransferRestriction: the code and message the transfer itself would give."""
+    who.require(Permission.TRANSFER, asset_by_symbol(session, symbol))
+    access.require_own_wallet(session, who, body.sender)
+    v = ledger.can_transfer(session, symbol, body.sender, body.receiver, body.units)
+    return VerdictOut(allowed=v.allowed, code=v.code, reason=v.restriction.name, message=v.message)
+
+
+@router.post("/transfers", status_code=201, response_model=MovementOut)
+def transfer(symbol: str, body: TransferIn, session: SessionDep, who: PrincipalDep) -> object:
+    who.require(Permission.TRANSFER, asset_by_symbol(session, symbol))
+    access.require_own_wallet(session, who, body.sender)
+    return ledger.transfer(
+        session, actor=who.actor, symbol=symbol, sender=body.sender, receiver=body.receiver, units=body.units
+    )
+
+
+@router.post("/transfers/batch", status_code=201, response_model=list[MovementOut])
+def transfer_batch(symbol: str, body: BatchIn, session: SessionDep, who: PrincipalDep) -> object:
+    """Settle up to 1,000 transfers all or nothing, each checked as if alone after the ones before it;
+    a refusal names the transfer (`index`) and its restriction, and nothing is settled."""
+    who.require(Permission.TRANSFER, asset_by_symbol(session, symbol))
+    for sender in {t.sender for t in body.transfers}:
+        access.require_own_wallet(session, who, sender)
+    orders = [ledger.TransferOrder(t.sender, t.receiver, t.units) for t in body.transfers]
+    return ledger.transfer_batch(session, actor=who.actor, symbol=symbol, orders=orders)
+
+
+@router.post("/forced-transfers", status_code=201, response_model=MovementOut)
+def forced_transfer(symbol: str, body: ForcedTransferIn, session: SessionDep, who: PrincipalDep) -> object:
+    who.require(Permission.ENFORCE, asset_by_symbol(session, symbol))
+    return agent.forced_transfer(
+        session,
+        actor=who.actor,
+        symbol=symbol,
+        sender=body.sender,
+        receiver=body.receiver,
+        units=body.units,
+        reason=body.reason,
+    )
+
+
+def _freeze(symbol: str, body: FreezeIn, session: SessionDep, who: PrincipalDep, frozen: bool) -> object:
+    who.require(Permission.ENFORCE, asset_by_symbol(session, symbol))
+    return agent.set_frozen(
+        session, actor=who.actor, symbol=symbol, wallet=body.wallet, frozen=frozen, units=body.units
+    )
+
+
+@router.post("/freeze", response_model=PositionOut)
+def freeze(symbol: str, body: FreezeIn, session: SessionDep, who: PrincipalDep) -> object:
+    """ERC-3643 setAddressFrozen (no `units`) or freezePartialTokens (`units`) for this asset."""
+    return _freeze(symbol, body, session, who, True)
+
+
+@router.post("/unfreeze", response_model=PositionOut)
+def unfreeze(symbol: str, body: FreezeIn, session: SessionDep, who: PrincipalDep) -> object:
+    return _freeze(symbol, body, session, who, False)
+
+
+@router.post("/recovery", status_code=201, response_model=MovementOut)
+def recovery(symbol: str, body: RecoveryIn, session: SessionDep, who: PrincipalDep) -> object:
+    """ERC-3643 recoveryAddress: a lost wallet's units, frozen units and freeze move to a new wallet."""
+    who.require(Permission.ENFORCE, asset_by_symbol(session, symbol))
+    return agent.recover(session, actor=who.actor, symbol=symbol, lost=body.lost_wallet, new=body.new_wallet)

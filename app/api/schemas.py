@@ -1,0 +1,316 @@
+"""Pydantic models of the REST API (in and out).
+
+Units travel as JSON integers or decimal strings in requests and always as decimal strings in responses:
+they are exact integers that may exceed 2**53, which JavaScript's numbers cannot hold. Floats, fractions,
+negative numbers and booleans are refused with 422 and the code INVALID_UNITS."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    Strict,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+from app.rwa.domain import MAX_UNITS
+
+_DIGITS = re.compile(r"^[0-9]{1,78}$")
+
+
+def _units(value: Any, *, allow_zero: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise PydanticCustomError(
+            "invalid_units", "units must be an integer (JSON integer or decimal string)"
+        )
+    if isinstance(value, str):
+        if not _DIGITS.match(value):
+            raise PydanticCustomError(
+                "invalid_units", "units must be a non-negative whole number of base units"
+            )
+        value = int(value)
+    if value < (0 if allow_zero else 1) or value > MAX_UNITS:
+        raise PydanticCustomError("invalid_units", "units must be positive and at most 2**256 - 1")
+    return int(value)
+
+
+_UNITS_SCHEMA = WithJsonSchema(
+    {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": "^[0-9]+$"}]}
+)
+Units = Annotated[int, PlainValidator(_units), _UNITS_SCHEMA]
+UnitsOut = Annotated[int, PlainSerializer(str, return_type=str), WithJsonSchema({"type": "string"})]
+Address = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")]
+Country = Annotated[int, Strict(), Field(description="ISO 3166-1 numeric, e.g. 276 for Germany")]
+
+
+class In(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
+
+
+# -- issuers and assets -------------------------------------------------------------------------------------
+
+
+class IssuerIn(In):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    country: Country
+    lei: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{20}$")] | None = None
+
+
+class IssuerOut(Out):
+    id: int
+    name: str
+    country: int
+    lei: str | None
+    created_at: datetime
+
+
+class RulesIn(In):
+    allowed_countries: list[Country] | None = None
+    denied_countries: list[Country] | None = None
+    allowed_categories: list[str] | None = None
+    max_holders: Annotated[int, Strict()] | None = None
+    max_balance: Units | None = None
+    min_transfer: Units | None = None
+    lockup_until: AwareDatetime | None = None
+
+
+class RulesOut(Out):
+    allowed_countries: list[int] | None
+    denied_countries: list[int] | None
+    allowed_categories: list[str] | None
+    max_holders: int | None
+    max_balance: UnitsOut | None
+    min_transfer: UnitsOut | None
+    lockup_until: datetime | None
+
+
+class AssetIn(In):
+    symbol: str
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    asset_class: str
+    issuer_id: int | None = Field(None, description="admin keys only; an issuer key creates for its issuer")
+    jurisdiction: Annotated[str, StringConstraints(min_length=2, max_length=16)]
+    currency: str
+    decimals: Annotated[int, Strict(), Field(ge=0, le=36)] = 0
+    max_units: Units | None = None
+    rules: RulesIn | None = None
+
+
+class IssuerRef(Out):
+    id: int
+    name: str
+
+
+class AssetOut(Out):
+    symbol: str
+    name: str
+    asset_class: str
+    issuer: IssuerRef
+    jurisdiction: str
+    currency: str
+    decimals: int
+    max_units: UnitsOut | None
+    issued_units: UnitsOut
+    status: str
+    rules: RulesOut | None
+    created_at: datetime
+
+
+class StatusIn(In):
+    status: str
+
+
+# -- identities ----------------------------------------------------------------------------------------------
+
+
+class IdentityIn(In):
+    reference: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    label: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    country: Country
+    category: str
+    kyc_status: str = "pending"
+    kyc_expires_at: AwareDatetime | None = None
+    wallets: list[Address] = []
+
+
+class KycIn(In):
+    kyc_status: str
+    kyc_expires_at: AwareDatetime | None = None
+    country: Country | None = None
+    category: str | None = None
+
+
+class WalletIn(In):
+    address: Address
+
+
+class WalletOut(Out):
+    address: str
+    revoked_at: datetime | None
+
+
+class IdentityOut(Out):
+    id: int
+    reference: str
+    label: str
+    country: int
+    category: str
+    kyc_status: str
+    kyc_expires_at: datetime | None
+    wallets: list[WalletOut]
+    created_at: datetime
+
+
+# -- ledger --------------------------------------------------------------------------------------------------
+
+
+class SupplyIn(In):
+    wallet: Address
+    units: Units
+
+
+class TransferIn(In):
+    sender: Address = Field(alias="from")
+    receiver: Address = Field(alias="to")
+    units: Units
+
+
+class BatchIn(In):
+    transfers: Annotated[list[TransferIn], Field(min_length=1, max_length=1000)]
+
+
+class ForcedTransferIn(TransferIn):
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class FreezeIn(In):
+    wallet: Address
+    units: Units | None = Field(None, description="omit to freeze (unfreeze) the whole wallet for this asset")
+
+
+class RecoveryIn(In):
+    lost_wallet: Address
+    new_wallet: Address
+
+
+class VerdictOut(BaseModel):
+    allowed: bool
+    code: int = Field(description="ERC-1404 restriction code; 0 = allowed")
+    reason: str
+    message: str
+
+
+class MovementOut(Out):
+    id: int
+    asset: str
+    kind: str
+    sender: str | None = Field(serialization_alias="from")
+    receiver: str | None = Field(serialization_alias="to")
+    units: UnitsOut
+    frozen_units_moved: UnitsOut
+    overridden: list[str] | None
+    reason: str | None
+    actor: str
+    created_at: datetime
+
+
+class PositionOut(Out):
+    asset: str
+    wallet: str
+    identity_id: int
+    balance: UnitsOut
+    frozen_units: UnitsOut
+    frozen: bool
+
+
+# -- documents, keys, audit ----------------------------------------------------------------------------------
+
+
+class VersionOut(Out):
+    version: int
+    sha256: str
+    size: int
+    media_type: str
+    filename: str | None
+    uploaded_by: str
+    created_at: datetime
+
+
+class DocumentOut(Out):
+    name: str
+    kind: str
+    removed_at: datetime | None
+    versions: list[VersionOut]
+
+
+class KeyIn(In):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    role: str
+    issuer_id: int | None = None
+    identity_id: int | None = None
+    assets: list[str] = []
+
+
+class KeyOut(BaseModel):
+    prefix: str
+    name: str
+    role: str
+    issuer_id: int | None
+    identity_id: int | None
+    assets: list[str]
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class KeyCreatedOut(KeyOut):
+    token: str = Field(description="shown once: only its SHA-256 is stored")
+
+
+class EntryOut(BaseModel):
+    seq: int
+    created_at: datetime
+    actor: str
+    action: str
+    subject: str
+    asset: str | None
+    payload: Any
+    prev_hash: str
+    hash: str
+
+
+class CheckpointOut(BaseModel):
+    tree_size: int
+    root: str
+    created_at: datetime
+    public_key: str
+    signature: str
+
+
+class ProofOut(BaseModel):
+    seq: int
+    entry_hash: str
+    leaf_index: int
+    tree_size: int
+    path: list[str]
+    root: str
+    checkpoint: CheckpointOut | None
+
+
+class PublicKeyOut(BaseModel):
+    algorithm: str = "Ed25519"
+    public_key: str

@@ -1,0 +1,125 @@
+"""The one table that maps error classes to HTTP status codes and machine-readable codes, and the
+FastAPI exception handlers that apply it to the REST API.
+
+Every REST error is an RFC 9457 problem document (`application/problem+json`) with a `code` member
+clients can branch on; a refused transfer also carries `restriction_code` (its ERC-1404 code).
+(The JSON-RPC side keeps its own codes on `app.evm.errors`; it answers with JSON-RPC errors, not these.)"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.rwa import errors as e
+
+# most specific first is not required: the handler walks the exception's MRO and takes the nearest class
+ERRORS: dict[type[Exception], tuple[int, str]] = {
+    e.NotAuthenticated: (401, "UNAUTHENTICATED"),
+    e.PermissionDenied: (403, "FORBIDDEN"),
+    e.AssetNotFound: (404, "ASSET_NOT_FOUND"),
+    e.IssuerNotFound: (404, "ISSUER_NOT_FOUND"),
+    e.IdentityNotFound: (404, "IDENTITY_NOT_FOUND"),
+    e.WalletNotFound: (404, "WALLET_NOT_FOUND"),
+    e.DocumentNotFound: (404, "DOCUMENT_NOT_FOUND"),
+    e.ApiKeyNotFound: (404, "KEY_NOT_FOUND"),
+    e.AuditEntryNotFound: (404, "AUDIT_ENTRY_NOT_FOUND"),
+    e.NotFound: (404, "NOT_FOUND"),
+    e.AlreadyExists: (409, "ALREADY_EXISTS"),
+    e.InvalidUnits: (422, "INVALID_UNITS"),
+    e.InvalidInput: (422, "INVALID_INPUT"),
+    e.InvalidStatusTransition: (409, "INVALID_STATUS_TRANSITION"),
+    e.SupplyCapExceeded: (409, "SUPPLY_CAP_EXCEEDED"),
+    e.InsufficientUnits: (409, "INSUFFICIENT_UNITS"),
+    e.WalletIdentityMismatch: (409, "WALLET_IDENTITY_MISMATCH"),
+    # the code of a refused movement is its restriction's name (ASSET_PAUSED, LOCKED_UP, ...)
+    e.AssetNotActive: (409, "ASSET_NOT_ACTIVE"),
+    e.InsufficientFreeBalance: (409, "INSUFFICIENT_FREE_BALANCE"),
+    e.ComplianceViolation: (422, "COMPLIANCE_VIOLATION"),
+    e.PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
+    e.DocumentCorrupted: (500, "DOCUMENT_CORRUPTED"),
+    e.AlreadySeeded: (409, "ALREADY_SEEDED"),
+    e.AuditChainConflict: (409, "AUDIT_CONFLICT"),
+    e.AuditPayloadError: (422, "AUDIT_PAYLOAD_INVALID"),
+    e.AuditKeyError: (500, "AUDIT_KEY_ERROR"),
+    e.AuditError: (500, "AUDIT_ERROR"),
+    e.RwaError: (400, "REGISTRY_ERROR"),
+    # races the services do not pre-empt (two creates of one symbol) and a database too busy to answer
+    IntegrityError: (409, "CONFLICT"),
+    OperationalError: (503, "DATABASE_UNAVAILABLE"),
+}
+
+
+def status_and_code(exc: Exception) -> tuple[int, str]:
+    if isinstance(exc, e.BatchRefused):
+        return status_and_code(exc.error)
+    for cls in type(exc).__mro__:
+        if cls in ERRORS:
+            status, code = ERRORS[cls]
+            restriction = getattr(exc, "restriction", None)
+            return status, (restriction.name if restriction is not None else code)
+    return 500, "INTERNAL_ERROR"
+
+
+def problem(
+    status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
+    body |= {"code": code, **extra}
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/problem+json", headers=headers
+    )
+
+
+async def _registry_error(_request: Request, exc: Exception) -> Response:
+    status, code = status_and_code(exc)
+    extra: dict[str, Any] = {}
+    restriction = getattr(exc, "restriction", None)
+    if restriction is not None:
+        extra["restriction_code"] = int(restriction)
+    if isinstance(exc, e.BatchRefused):
+        extra["index"] = exc.index
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    detail = (
+        str(exc) if status < 500 or isinstance(exc, e.RwaError) else "the database could not answer; retry"
+    )
+    if isinstance(exc, IntegrityError):
+        detail = "a concurrent request changed the same record; nothing was written"
+    return problem(status, code, detail, headers, **extra)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+    types = {err["type"] for err in errors}
+    if "json_invalid" in types:
+        return problem(400, "MALFORMED_JSON", "the request body is not valid JSON", errors=errors)
+    code = "INVALID_UNITS" if "invalid_units" in types else "VALIDATION_ERROR"
+    return problem(
+        422, code, "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in errors), errors=errors
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if not request.url.path.startswith("/v1"):
+        return await http_exception_handler(request, exc)
+    code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
+    return problem(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(e.RwaError, _registry_error)
+    app.add_exception_handler(IntegrityError, _registry_error)
+    app.add_exception_handler(OperationalError, _registry_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,0 +1,237 @@
+"""The audit log: append an entry in the caller's transaction, sign checkpoints, prove inclusion.
+
+Every registry state change (and every contract deploy or upgrade) calls `record` inside the transaction that
+makes the change, so the change and its entry commit or roll back together. Appends are serialized per
+database: PostgreSQL takes a transaction-level advisory lock, SQLite takes its write lock, before the tail is
+read; both hold until commit, so call `record` late in a transaction. Should a writer get past them anyway
+(another isolation level, raw SQL), the unique seq and prev_hash make it fail instead of forking the chain.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from Crypto.PublicKey import ECC
+from Crypto.Signature import eddsa
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.config import Settings, get_settings
+from app.rwa.audit_models import AuditCheckpoint, AuditEntry
+from app.rwa.canonical import ZERO_HASH, canonical_json, checkpoint_message, entry_hash, format_time
+from app.rwa.errors import AuditChainConflict, AuditEntryNotFound, AuditKeyError
+from app.rwa.merkle import MerkleTree, merkle_root
+
+__all__ = [
+    "InclusionProof",
+    "Signer",
+    "checkpoint",
+    "inclusion_proof",
+    "latest_checkpoint",
+    "public_key",
+    "record",
+    "signer",
+    "tree_size",
+    "verify_signature",
+]
+
+
+def _lock(session: Session, name: str) -> None:
+    """Serialize writers of the audit log until this transaction ends."""
+    if session.get_bind().dialect.name == "postgresql":
+        # keyed by schema, as the chain writer lock: schemas (tests, tenants) each have their own log
+        session.execute(
+            text("select pg_advisory_xact_lock(hashtext(:name || current_schema()))"), {"name": name}
+        )
+    else:
+        # pysqlite opens its transaction at the first write, not at BEGIN: this no-op write takes SQLite's
+        # write lock now (waiting busy_timeout for it), so what we read next stays true until commit
+        session.execute(text("delete from audit_entry where 0"))
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    subject: str,
+    payload: Mapping[str, Any],
+    asset: str | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (flushed, never committed) and return it.
+
+    `asset` tags the entry for `export --asset`; when omitted, a subject of the form "asset:<id>" gives it.
+    Raises AuditPayloadError for a payload without canonical form, AuditChainConflict if another writer
+    won the race."""
+    body = canonical_json(payload)
+    if asset is None and subject.startswith("asset:"):
+        asset = subject.removeprefix("asset:")
+    session.flush()  # the caller's pending rows first: their errors are theirs, not a chain conflict
+    _lock(session, "aurigraph-audit-log:")
+    tail = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (tail[0] + 1, tail[1]) if tail else (1, ZERO_HASH)
+    now = datetime.now(UTC)
+    digest = entry_hash(seq, format_time(now), actor, action, subject, asset, body, prev)
+    entry = AuditEntry(
+        seq=seq,
+        created_at=now,
+        actor=actor,
+        action=action,
+        subject=subject,
+        asset=asset,
+        payload=body,
+        prev_hash=prev,
+        hash=digest,
+    )
+    session.add(entry)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise AuditChainConflict(f"entry {seq}") from exc
+    return entry
+
+
+def tree_size(session: Session) -> int:
+    return session.execute(select(func.coalesce(func.max(AuditEntry.seq), 0))).scalar_one()
+
+
+def leaf_data(session: Session, size: int) -> list[bytes]:
+    """The entry hashes of the first `size` entries, in order: the Merkle leaves."""
+    rows = session.execute(select(AuditEntry.hash).where(AuditEntry.seq <= size).order_by(AuditEntry.seq))
+    return [bytes(h) for h in rows.scalars()]
+
+
+# -- signing key -------------------------------------------------------------------------------------------
+
+
+class Signer:
+    """An Ed25519 key that signs checkpoints and exports."""
+
+    def __init__(self, key: ECC.EccKey) -> None:
+        if key.curve != "Ed25519" or not key.has_private():
+            raise AuditKeyError("the audit signing key must be an Ed25519 private key")
+        self._signer = eddsa.new(key, "rfc8032")
+        self.public_key: bytes = key.public_key().export_key(format="raw")
+
+    @classmethod
+    def generate(cls) -> Signer:
+        return cls(ECC.generate(curve="Ed25519"))
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> Signer:
+        """Read the PEM key at `path`; create it if missing (mode 0600, O_EXCL: racing processes agree)."""
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pem = ECC.generate(curve="Ed25519").export_key(format="PEM").encode()
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass  # another process created it first: use theirs
+            else:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(pem)
+                    f.flush()
+                    os.fsync(f.fileno())
+        try:
+            return cls(ECC.import_key(path.read_bytes()))
+        except (OSError, ValueError, IndexError) as exc:
+            raise AuditKeyError(f"cannot load the audit signing key {path}: {exc}") from exc
+
+    def sign(self, message: bytes) -> bytes:
+        return bytes(self._signer.sign(message))
+
+
+_signers: dict[Path, Signer] = {}
+
+
+def signer(settings: Settings | None = None) -> Signer:
+    """The process's checkpoint signer, from Settings.audit_key_file (created on first use)."""
+    path = (settings or get_settings()).audit_key_file.resolve()
+    if path not in _signers:
+        _signers[path] = Signer.load_or_create(path)
+    return _signers[path]
+
+
+def public_key(settings: Settings | None = None) -> bytes:
+    """The raw 32-byte Ed25519 public key that verifies our checkpoints (publish it hex-encoded)."""
+    return signer(settings).public_key
+
+
+def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    try:
+        eddsa.new(eddsa.import_public_key(public_key), "rfc8032").verify(message, signature)
+    except ValueError:
+        return False
+    return True
+
+
+# -- checkpoints and proofs --------------------------------------------------------------------------------
+
+
+def sign_checkpoint(key: Signer, size: int, root: bytes, at: datetime | None = None) -> AuditCheckpoint:
+    """A signed checkpoint, not yet stored (exports sign their own without writing to the database)."""
+    at = at or datetime.now(UTC)
+    signature = key.sign(checkpoint_message(size, root, format_time(at)))
+    return AuditCheckpoint(
+        tree_size=size, root=root, created_at=at, public_key=key.public_key, signature=signature
+    )
+
+
+def checkpoint(session: Session, key: Signer | None = None) -> AuditCheckpoint:
+    """Sign and store a checkpoint for the current tree size, or return the one already stored for it."""
+    size = tree_size(session)
+    existing = session.get(AuditCheckpoint, size)
+    if existing is not None:
+        return existing
+    root = merkle_root(leaf_data(session, size))  # entries <= size are final: no lock needed for this part
+    # on PostgreSQL a lock of its own, so appends go on while the root is computed; SQLite has one write lock
+    _lock(session, "aurigraph-audit-checkpoint:")
+    existing = session.get(AuditCheckpoint, size, populate_existing=True)
+    if existing is not None:  # a concurrent caller stored this size first: theirs is as good
+        return existing
+    cp = sign_checkpoint(key or signer(), size, root)
+    session.add(cp)
+    session.flush()
+    return cp
+
+
+def latest_checkpoint(session: Session) -> AuditCheckpoint | None:
+    return session.scalars(
+        select(AuditCheckpoint).order_by(AuditCheckpoint.tree_size.desc()).limit(1)
+    ).first()
+
+
+@dataclass(frozen=True, slots=True)
+class InclusionProof:
+    """Leaf `seq - 1` of the tree of `tree_size` entries is `entry_hash`; `path` leads to `root`."""
+
+    seq: int
+    entry_hash: bytes
+    tree_size: int
+    path: tuple[bytes, ...]
+    root: bytes
+    checkpoint: AuditCheckpoint | None  # the signed checkpoint at tree_size, when there is one
+
+
+def inclusion_proof(session: Session, seq: int, size: int | None = None) -> InclusionProof:
+    """Prove entry `seq` against the tree of `size` entries (default: the latest checkpoint covering it,
+    else the current tree, unsigned). Verify with merkle.verify_inclusion(entry_hash, seq - 1, ...)."""
+    entry = session.get(AuditEntry, seq)
+    if entry is None:
+        raise AuditEntryNotFound(seq)
+    if size is None:
+        cp = latest_checkpoint(session)
+        size = cp.tree_size if cp is not None and cp.tree_size >= seq else tree_size(session)
+    if size < seq:
+        raise ValueError(f"entry {seq} is not in a tree of size {size}")
+    tree = MerkleTree(leaf_data(session, size))
+    path = tuple(tree.inclusion_proof(seq - 1))
+    return InclusionProof(seq, bytes(entry.hash), size, path, tree.root(), session.get(AuditCheckpoint, size))

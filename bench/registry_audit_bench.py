@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Audit log at scale: fill a fresh database with N entries (default 1,000,000), then time a full JSON
+Lines export and its offline verification (goal: export + verify of 1 M entries in < 60 s), on SQLite and
+PostgreSQL.
+
+The fill is a bulk insert of a real hash chain computed in Python (canonical payloads, entry hashes, the same
+functions `record` uses), not `record` itself: one `record` per transaction costs a lock, a tail read and an
+insert, so its rate is measured separately on --record-n entries and reported as entries/s. Untimed set-up:
+the fill. Each database is temporary (a file in a temp dir; a PostgreSQL schema dropped at the end).
+
+    .venv/bin/python bench/registry_audit_bench.py                         # 1 M entries, both dialects
+    .venv/bin/python bench/registry_audit_bench.py --n 100000 --db sqlite  # quicker
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.orm import Session
+
+from app.db import make_engine, make_sessionmaker
+from app.migrate import upgrade
+from app.rwa import audit
+from app.rwa.audit_export import export_jsonl, verify_jsonl
+from app.rwa.audit_models import AuditEntry
+from app.rwa.canonical import ZERO_HASH, canonical_json, entry_hash, format_time
+
+PG_URL = os.environ.get("AURIGRAPH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ACTIONS = ("ledger.transfer", "ledger.issue", "identity.update", "asset.pause", "document.upload")
+
+
+@contextmanager
+def database(dialect: str, tmp: Path) -> Iterator[str]:
+    if dialect == "sqlite":
+        url = f"sqlite:///{tmp / 'bench.db'}"
+        upgrade(url)
+        yield url
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'create schema "{schema}"'))
+    try:
+        url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'drop schema "{schema}" cascade'))
+        admin.dispose()
+
+
+def rows(n: int) -> Iterator[dict[str, object]]:
+    """A valid chain of n entries with registry-like payloads (transfers of 10^18-scale units, etc.)."""
+    prev, t0 = ZERO_HASH, datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(n):
+        seq, at = i + 1, t0 + timedelta(milliseconds=i)
+        asset = f"ASSET{i % 10}"
+        payload = canonical_json(
+            {"from": f"0x{i:040x}", "to": f"0x{i + 1:040x}", "units": 10**18 + i, "asset": asset, "code": 0}
+        )
+        actor, action, subject = f"key:{i % 7}", ACTIONS[i % len(ACTIONS)], f"asset:{asset}"
+        digest = entry_hash(seq, format_time(at), actor, action, subject, asset, payload, prev)
+        yield {
+            "seq": seq,
+            "created_at": at,
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "asset": asset,
+            "payload": payload,
+            "prev_hash": prev,
+            "hash": digest,
+        }
+        prev = digest
+
+
+def fill(url: str, n: int, batch: int = 20_000) -> float:
+    engine = make_engine(url)
+    start = time.perf_counter()
+    with engine.begin() as conn:
+        buf: list[dict[str, object]] = []
+        for row in rows(n):
+            buf.append(row)
+            if len(buf) == batch:
+                conn.execute(insert(AuditEntry), buf)
+                buf.clear()
+        if buf:
+            conn.execute(insert(AuditEntry), buf)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("vacuum analyze audit_entry"))
+    engine.dispose()
+    return time.perf_counter() - start
+
+
+def record_rate(n: int, tmp: Path, dialect: str) -> float:
+    """`record` as services call it: one entry per committed transaction, on a fresh database."""
+    with database(dialect, tmp / "rec") if dialect == "sqlite" else database(dialect, tmp) as url:
+        engine = make_engine(url)
+        factory = make_sessionmaker(engine)
+        start = time.perf_counter()
+        for i in range(n):
+            with factory.begin() as s:
+                audit.record(s, actor="key:1", action="ledger.transfer", subject="asset:X", payload={"i": i})
+        rate = n / (time.perf_counter() - start)
+        engine.dispose()
+    return rate
+
+
+def run(dialect: str, n: int, record_n: int, key: audit.Signer) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="audit-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        (tmp / "rec").mkdir()
+        out: dict[str, float] = {"record_per_s": record_rate(record_n, tmp, dialect)}
+        with database(dialect, tmp) as url:
+            out["fill_s"] = fill(url, n)
+            engine = make_engine(url)
+            path = tmp / "audit.jsonl"
+            start = time.perf_counter()
+            with Session(engine) as s:
+                summary = export_jsonl(s, path, key=key)
+            out["export_s"] = time.perf_counter() - start
+            engine.dispose()
+            assert summary.count == n, summary
+            out["file_mb"] = path.stat().st_size / 1e6
+            start = time.perf_counter()
+            result = verify_jsonl(path, key.public_key)
+            out["verify_s"] = time.perf_counter() - start
+            assert result.ok and result.entries == n, result.summary()
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=1_000_000, help="entries to export and verify")
+    ap.add_argument("--db", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
+    ap.add_argument("--record-n", type=int, default=2_000, help="entries appended with record() for its rate")
+    args = ap.parse_args()
+    key = audit.Signer.generate()
+    print(
+        f"# audit export + verify, {args.n:,} entries; {platform.python_implementation()} "
+        f"{platform.python_version()}, {os.cpu_count()} CPUs"
+    )
+    print(
+        f"{'db':<11}{'record/s':>10}{'fill s':>9}{'export s':>10}{'verify s':>10}{'total s':>9}"
+        f"{'MB':>8}  goal < 60 s"
+    )
+    for dialect in args.db.split(","):
+        r = run(dialect, args.n, args.record_n, key)
+        total = r["export_s"] + r["verify_s"]
+        print(
+            f"{dialect:<11}{r['record_per_s']:>10,.0f}{r['fill_s']:>9.1f}{r['export_s']:>10.1f}"
+            f"{r['verify_s']:>10.1f}{total:>9.1f}{r['file_mb']:>8.0f}  {'met' if total < 60 else 'MISSED'}",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
