@@ -227,6 +227,69 @@ def demo() -> None:
         typer.echo(f"  {role:8s} key: {token}")
 
 
+# -- audit trail, conformance, contracts ---------------------------------------------------------------------
+
+audit_app = typer.Typer(help="The compliance audit trail: export and verify offline.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("export")
+def audit_export(
+    out: Path = typer.Option(..., "--out", help="File to write."),
+    from_seq: int = typer.Option(None, "--from", help="First sequence number (default: the first)."),
+    to_seq: int = typer.Option(None, "--to", help="Last sequence number (default: the last)."),
+    asset: str = typer.Option(None, help="Only the entries of this asset (with inclusion proofs)."),
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl (verifiable) or csv."),
+) -> None:
+    """Export the audit trail as JSON Lines ending with a signed checkpoint (or CSV for spreadsheets)."""
+    from app.rwa.audit_export import audit_export as run
+
+    raise typer.Exit(run(out, from_seq, to_seq, asset, fmt))
+
+
+@audit_app.command("verify")
+def audit_verify(
+    file: Path = typer.Argument(..., help="A JSON Lines export."),
+    pubkey: str = typer.Option(None, help="The published public key (hex, or a file holding it)."),
+) -> None:
+    """Recompute hashes, chain, Merkle root and signature offline; exit 1 naming the first bad line."""
+    from app.rwa.audit_export import audit_verify as run
+
+    raise typer.Exit(run(file, pubkey))
+
+
+@app.command()
+def conformance(
+    directory: Path = typer.Argument(..., help="Directory of filled GeneralStateTests JSON (recursive)."),
+    fork: str = typer.Option("Cancun", help="Which fork's expectations to run."),
+    json_out: Path = typer.Option(None, "--json", help="Write every case's result as JSON."),
+    database_url: str = typer.Option(None, help="Run through this database (default: scratch SQLite)."),
+    baseline_memorydb: bool = typer.Option(False, help="Run on py-evm's MemoryDB instead, for comparison."),
+) -> None:
+    """Run the official Ethereum state tests through our SQL state store; print a table per category and
+    'N passed, M failed', then each failure with its file, index and reason."""
+    from app.evm.conformance_cli import run_conformance
+
+    raise typer.Exit(
+        run_conformance(
+            str(directory),
+            fork,
+            str(json_out) if json_out else None,
+            database_url=database_url,
+            baseline_memorydb=baseline_memorydb,
+        )
+    )
+
+
+def _register_contract_commands() -> None:
+    from app.cli_contracts import register
+
+    register(app)
+
+
+_register_contract_commands()
+
+
 def main() -> None:
     app()
 

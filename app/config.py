@@ -42,6 +42,7 @@ class Settings(BaseSettings):
 
     # abuse bounds
     max_body_bytes: int = 5 * 1024 * 1024
+    max_source_bytes: int = 1024 * 1024  # Solidity sent to the REST API for one compile
     max_batch: int = 1000
     rpc_gas_cap: int = 50_000_000
     call_timeout_s: float = 5.0

@@ -17,6 +17,18 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.routes.chain import TransactionNotFound
+from app.api.routes.contracts import SourceTooLarge
+from app.evm import errors as ev
+from app.evm.abi import AbiError
+from app.evm.compiler import CompilationError
+from app.evm.contracts import (
+    ArtifactInvalid,
+    ContractNotFound,
+    ContractReverted,
+    NotProxyAdmin,
+    NotUpgradeable,
+)
 from app.rwa import errors as e
 
 # most specific first is not required: the handler walks the exception's MRO and takes the nearest class
@@ -117,7 +129,50 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return problem(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
 
 
+# The chain's errors as the REST API answers them (JSON-RPC answers them with their own codes).
+EVM_ERRORS: dict[type[Exception], tuple[int, str]] = {
+    AbiError: (422, "INVALID_ARGUMENT"),
+    ContractNotFound: (404, "CONTRACT_NOT_FOUND"),
+    TransactionNotFound: (404, "TRANSACTION_NOT_FOUND"),
+    ev.BlockNotFound: (404, "BLOCK_NOT_FOUND"),
+    SourceTooLarge: (413, "SOURCE_TOO_LARGE"),
+    CompilationError: (422, "COMPILATION_ERROR"),
+    ArtifactInvalid: (422, "INVALID_ARTIFACT"),
+    ContractReverted: (422, "EXECUTION_REVERTED"),
+    ev.ExecutionReverted: (422, "EXECUTION_REVERTED"),
+    NotProxyAdmin: (403, "NOT_PROXY_ADMIN"),
+    NotUpgradeable: (409, "NOT_UPGRADEABLE"),
+    ev.UnknownAccount: (422, "UNKNOWN_ACCOUNT"),
+    ev.NonceTooLow: (409, "NONCE_TOO_LOW"),
+    ev.InsufficientFunds: (409, "INSUFFICIENT_FUNDS"),
+    ev.InvalidTransaction: (422, "INVALID_TRANSACTION"),
+    ev.OutOfGas: (422, "OUT_OF_GAS"),
+    ev.ExecutionTimeout: (422, "EXECUTION_TIMEOUT"),
+    ev.InvalidParams: (422, "INVALID_PARAMS"),
+    ev.EvmError: (400, "CHAIN_ERROR"),
+}
+
+
+async def _chain_error(_request: Request, exc: Exception) -> Response:
+    status, code = next((EVM_ERRORS[c] for c in type(exc).__mro__ if c in EVM_ERRORS), (400, "CHAIN_ERROR"))
+    extra: dict[str, Any] = {}
+    if isinstance(exc, AbiError) and exc.field:
+        extra["field"] = exc.field
+    if isinstance(exc, ContractReverted):
+        extra["revert"] = exc.decoded
+    if isinstance(exc, ev.EvmError) and exc.data is not None:
+        extra["data"] = exc.data
+    if isinstance(exc, CompilationError):
+        extra["errors"] = [
+            {"file": m.file, "line": m.line, "column": m.column, "severity": m.severity, "message": m.message}
+            for m in exc.messages
+        ]
+    return problem(status, code, str(exc), **extra)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ev.EvmError, _chain_error)
+    app.add_exception_handler(AbiError, _chain_error)
     app.add_exception_handler(e.RwaError, _registry_error)
     app.add_exception_handler(IntegrityError, _registry_error)
     app.add_exception_handler(OperationalError, _registry_error)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
 from app.api import routes as rest_routes
 from app.api import rpc as rpc_routes
@@ -14,8 +17,23 @@ from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
 from app.evm.chain import Chain
+from app.evm.contracts import ContractService
 from app.evm.rpc import Rpc
 from app.evm.subscriptions import SubscriptionHub
+from app.rwa import audit
+
+
+def chain_audit(conn: Connection, action: str, payload: dict[str, Any]) -> None:
+    """Audit a deploy made over JSON-RPC, in the block's own transaction; the actor is the deployer."""
+    with Session(bind=conn) as session:
+        audit.record(
+            session,
+            actor=f"chain:{payload.get('deployer')}",
+            action=action,
+            subject=f"contract:{payload.get('address')}",
+            payload=payload,
+        )
+        session.flush()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -30,6 +48,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.chain = chain
         app.state.rpc = Rpc(chain)
+        app.state.contracts = ContractService(chain)
+        # contracts deployed by raw transactions (JSON-RPC, cast, Hardhat) are recorded and audited too
+        chain.default_hooks.append(app.state.contracts.record_foreign_deploy(on_record=chain_audit))
         app.state.hub = SubscriptionHub(chain)
         app.state.ws_connections = 0
         if settings.block_interval > 0:

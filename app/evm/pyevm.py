@@ -23,6 +23,7 @@ from eth.abc import (
     StateAPI,
 )
 from eth.chains.base import MiningChain
+from eth.constants import BLANK_ROOT_HASH
 from eth.db.account import AccountDB
 from eth.db.schema import SchemaV1
 from eth.exceptions import CanonicalHeadNotFound, HeaderNotFound, OutOfGas, Revert
@@ -43,6 +44,22 @@ from app.evm.errors import ExecutionTimeout
 VM = PragueVM
 EVM_VERSION = "prague"
 POST_MERGE_NONCE = b"\x00" * 8
+
+
+# -- EIP-7610 ---------------------------------------------------------------------------------------
+def collides_eip7610(state: Any, address: bytes) -> bool:
+    """EIP-7610 (retroactive, as geth and revm apply it): creating a contract at an address that has code,
+    a nonce *or non-empty storage* is a collision. py-evm checks only code and nonce."""
+    db = state._account_db
+    return bool(db.account_has_code_or_nonce(address) or db._get_storage_root(address) != BLANK_ROOT_HASH)
+
+
+class _State(PragueState):
+    has_code_or_nonce = collides_eip7610
+
+
+class _VM(PragueVM):
+    _state_class = _State
 
 
 # -- per-call deadline ------------------------------------------------------------------------------
@@ -66,7 +83,7 @@ class _TimedComputation(PragueComputation):
     opcodes = {k: (_timed(v) if k in _CHECKED else v) for k, v in PragueComputation.opcodes.items()}
 
 
-class _TimedState(PragueState):
+class _TimedState(_State):
     computation_class = _TimedComputation
 
 
@@ -113,7 +130,7 @@ class _TracedComputation(_TimedComputation):
         return child
 
 
-class _TracedState(PragueState):
+class _TracedState(_State):
     computation_class = _TracedComputation
 
 
@@ -123,7 +140,7 @@ class _TraceVM(PragueVM):
 
 # -- chain -------------------------------------------------------------------------------------------
 class _Chain(MiningChain):
-    vm_configuration = ((0, PragueVM),)
+    vm_configuration = ((0, _VM),)
     chain_id = 31337
 
     def create_header_from_parent(self, parent_header: BlockHeaderAPI, **params: Any) -> BlockHeaderAPI:

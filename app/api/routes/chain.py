@@ -11,7 +11,7 @@ from app.api.deps import PrincipalDep
 from app.evm.contracts import ContractNotFound
 from app.evm.errors import BlockNotFound, InvalidParams
 
-router = APIRouter(prefix="/v1", tags=["chain"])
+router = APIRouter(tags=["chain"])
 
 
 def _rpc(request: Request, method: str, *params: Any) -> Any:

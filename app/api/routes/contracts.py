@@ -21,7 +21,7 @@ from app.rwa import audit
 from app.rwa.access import Principal, Role
 from app.rwa.errors import PermissionDenied
 
-router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
+router = APIRouter(prefix="/contracts", tags=["contracts"])
 WRITERS = (Role.ADMIN, Role.DEVELOPER)
 
 
