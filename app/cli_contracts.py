@@ -142,12 +142,18 @@ def register(app: typer.Typer) -> None:
             ..., help="Name or signature, e.g. balanceOf or transfer(address,uint256)."
         ),
         args: list[str] = typer.Argument(None, help="Arguments (JSON or plain strings)."),
+        sender: str = typer.Option(None, "--from", help="Caller: dev account address or index (default 0)."),
     ) -> None:
         """Read-only call; prints the decoded result."""
 
         def go() -> None:
             svc = _service()
-            out = svc.call(bytes.fromhex(address.removeprefix("0x")), function, _args(args or []))
+            out = svc.call(
+                bytes.fromhex(address.removeprefix("0x")),
+                function,
+                _args(args or []),
+                sender=_sender(svc, sender),
+            )
             typer.echo(json.dumps(out["result"]))
             svc.chain.close()
 
