@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from app.api import routes as rest_routes
 from app.api import rpc as rpc_routes
 from app.api import ws as ws_routes
+from app.api.routes import chain as chain_routes
+from app.api.routes import contracts as contract_routes
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
@@ -64,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Aurigraph", version="0.1.0", lifespan=lifespan)
     app.include_router(rpc_routes.router)
     app.include_router(ws_routes.router)
-    app.include_router(rest_routes.router)
+    app.include_router(rest_routes.router)  # the registry
+    app.include_router(contract_routes.router, prefix="/v1")
+    app.include_router(chain_routes.router, prefix="/v1")
     install_error_handlers(app)
     return app

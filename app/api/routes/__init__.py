@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.routes import assets, audit, chain, contracts, documents, identities, issuers, keys, ledger
+from app.api.routes import assets, audit, documents, identities, issuers, keys, ledger
 
 router = APIRouter(prefix="/v1")
-for module in (issuers, assets, ledger, documents, identities, keys, audit, contracts, chain):
+for module in (issuers, assets, ledger, documents, identities, keys, audit):
     router.include_router(module.router)
