@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
-from eth_utils import to_checksum_address
 
 from tests.conftest import make_database
 from tests.serverproc import ServerProcess
+from tests.signing import raw_tx
 
 KEYS = [
     "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
@@ -23,19 +23,7 @@ TOPIC = "0x" + "42".rjust(64, "0")
 
 
 def send(server, acct, nonce, **tx):
-    if tx.get("to"):
-        tx["to"] = to_checksum_address(tx["to"])
-    body = {
-        "value": 0,
-        "gas": 100_000,
-        "maxFeePerGas": 10**10,
-        "maxPriorityFeePerGas": 1,
-        "nonce": nonce,
-        "chainId": 31337,
-        "type": 2,
-        **tx,
-    }
-    raw = "0x" + bytes(acct.sign_transaction(body).raw_transaction).hex()
+    raw = raw_tx(acct, nonce, **tx)
     out = server.rpc("eth_sendRawTransaction", raw)
     assert "result" in out, out
     receipt = server.rpc("eth_getTransactionReceipt", out["result"])["result"]

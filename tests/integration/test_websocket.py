@@ -10,11 +10,11 @@ import orjson
 import pytest
 import websockets
 from eth_account import Account
-from eth_utils import to_checksum_address
 from web3 import AsyncWeb3, WebSocketProvider
 
 from tests.conftest import make_database
 from tests.serverproc import ServerProcess
+from tests.signing import raw_tx
 
 KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"  # dev account 2
 ACCT = Account.from_key(KEY)
@@ -33,21 +33,7 @@ def ws_server(tmp_path_factory):
 
 
 def send(srv, nonce, **tx) -> dict:
-    if tx.get("to"):
-        tx["to"] = to_checksum_address(tx["to"])
-    body = {
-        "value": 0,
-        "gas": 100_000,
-        "maxFeePerGas": 10**10,
-        "maxPriorityFeePerGas": 1,
-        "nonce": nonce,
-        "chainId": 31337,
-        "type": 2,
-        **tx,
-    }
-    h = srv.rpc("eth_sendRawTransaction", "0x" + bytes(ACCT.sign_transaction(body).raw_transaction).hex())[
-        "result"
-    ]
+    h = srv.rpc("eth_sendRawTransaction", raw_tx(ACCT, nonce, **tx))["result"]
     return srv.rpc("eth_getTransactionReceipt", h)["result"]
 
 

@@ -6,12 +6,12 @@ import time
 
 import pytest
 from eth_account import Account
-from eth_utils import to_checksum_address
 
 from app.config import Settings
 from app.db import make_engine
 from app.evm.chain import Chain
 from app.evm.rpc import Rpc
+from tests.signing import raw_tx
 
 KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 ACCT = Account.from_key(KEY)
@@ -38,19 +38,7 @@ def ok(rpc: Rpc, method: str, *params):
 
 
 def send(rpc: Rpc, nonce: int, **tx) -> str:
-    if tx.get("to"):
-        tx["to"] = to_checksum_address(tx["to"])
-    body = {
-        "value": 0,
-        "gas": 200_000,
-        "maxFeePerGas": 10**10,
-        "maxPriorityFeePerGas": 1,
-        "nonce": nonce,
-        "chainId": 31337,
-        "type": 2,
-        **tx,
-    }
-    return ok(rpc, "eth_sendRawTransaction", "0x" + bytes(ACCT.sign_transaction(body).raw_transaction).hex())
+    return ok(rpc, "eth_sendRawTransaction", raw_tx(ACCT, nonce, **{"gas": 200_000, **tx}))
 
 
 @pytest.fixture
@@ -207,39 +195,4 @@ def test_mined_hook_commits_with_the_block_or_not_at_all(rpc):
 
 
 def _raw(nonce: int, **tx) -> str:
-    if tx.get("to"):
-        tx["to"] = to_checksum_address(tx["to"])
-    body = {
-        "value": 0,
-        "gas": 100_000,
-        "maxFeePerGas": 10**10,
-        "maxPriorityFeePerGas": 1,
-        "nonce": nonce,
-        "chainId": 31337,
-        "type": 2,
-        **tx,
-    }
-    return "0x" + bytes(ACCT.sign_transaction(body).raw_transaction).hex()
-
-
-def test_a_batch_of_raw_transactions_shares_one_block(rpc):
-    def req(i, method, *params):
-        return {"jsonrpc": "2.0", "id": i, "method": method, "params": list(params)}
-
-    batch = [
-        req(1, "eth_sendRawTransaction", _raw(0, to="0x" + "21" * 20, value=1)),
-        req(2, "eth_sendRawTransaction", _raw(1, to="0x" + "21" * 20, value=2)),
-        req(3, "eth_sendRawTransaction", _raw(1, to="0x" + "21" * 20, value=3)),  # same nonce again: refused
-        req(4, "eth_sendRawTransaction", "0xzz"),
-        req(5, "eth_sendRawTransaction", _raw(2, to="0x" + "21" * 20, value=4)),
-        req(6, "eth_blockNumber"),
-    ]
-    out = rpc.handle_batch(batch)
-    assert [o["id"] for o in out] == [1, 2, 3, 4, 5, 6]
-    assert "result" in out[0] and "result" in out[1] and "result" in out[4]
-    assert out[2]["error"]["code"] == -32003 and "nonce too low" in out[2]["error"]["message"]
-    assert out[3]["error"]["code"] == -32602
-    assert out[5]["result"] == "0x1"  # the three valid transfers were mined together
-    block = ok(rpc, "eth_getBlockByNumber", "0x1", False)
-    assert block["transactions"] == [out[0]["result"], out[1]["result"], out[4]["result"]]
-    assert ok(rpc, "eth_getBalance", "0x" + "21" * 20, "latest") == hex(7)
+    return raw_tx(ACCT, nonce, **tx)
