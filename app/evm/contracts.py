@@ -218,17 +218,7 @@ class ContractService:
             impl_addr = bytes.fromhex(impl[2:])
             code = self.chain.account_view(self.chain.head).get_code(impl_addr)
             row = self._insert(conn, build, tx, code, admin=sender, implementation=impl_addr)
-            conn.execute(
-                insert(ImplementationRow).values(
-                    contract_id=row,
-                    version=1,
-                    implementation=impl_addr,
-                    abi=json.dumps(build.abi),
-                    tx_hash=tx.hash,
-                    block_number=tx.block_number,
-                    created_at=datetime.now(UTC),
-                )
-            )
+            _record_implementation(conn, row, 1, impl_addr, build, tx)
             if on_record is not None:
                 on_record(
                     conn,
@@ -285,17 +275,7 @@ class ContractService:
                     source_hash=build.source_hash,
                 )
             )
-            conn.execute(
-                insert(ImplementationRow).values(
-                    contract_id=info["id"],
-                    version=version,
-                    implementation=impl_addr,
-                    abi=json.dumps(build.abi),
-                    tx_hash=tx.hash,
-                    block_number=tx.block_number,
-                    created_at=datetime.now(UTC),
-                )
-            )
+            _record_implementation(conn, info["id"], version, impl_addr, build, tx)
             if on_record is not None:
                 on_record(
                     conn,
@@ -482,6 +462,22 @@ class NotUpgradeable(InvalidParams):
 
 class NotProxyAdmin(EvmError, PermissionError):
     code = -32000
+
+
+def _record_implementation(
+    conn: Connection, contract_id: int, version: int, implementation: bytes, build: Buildable, tx: TxRecord
+) -> None:
+    conn.execute(
+        insert(ImplementationRow).values(
+            contract_id=contract_id,
+            version=version,
+            implementation=implementation,
+            abi=json.dumps(build.abi),
+            tx_hash=tx.hash,
+            block_number=tx.block_number,
+            created_at=datetime.now(UTC),
+        )
+    )
 
 
 def _strip_metadata(code: bytes) -> bytes:
