@@ -181,35 +181,17 @@ class Chain:
         """Validate and accept a signed transaction. ``on_mined`` runs inside the SQL transaction that
         commits the block holding it (e.g. a registry row and its audit entry): both commit or neither."""
         with self.lock:
-            head = self._chain.get_canonical_head()
-            pending = self._pending()
-            if self.known(tx.hash):
-                raise InvalidTransaction("already known")
-            accounts = self.account_view(head)
-            if not self.automine:
-                # queued transactions of the same sender come first: validate as if they were mined
-                accounts.set_nonce(tx.sender, self.pending_nonce(tx.sender))
-            validate_transaction(
-                accounts,
-                tx,
-                base_fee=pending.base_fee_per_gas,
-                block_gas_limit=pending.gas_limit,
-                chain_id=self.chain_id,
-                blob_base_fee=pyevm.blob_base_fee(pending),
-                allow_future_nonce=not self.automine,
-            )
             if on_mined is not None:
                 self._hooks[bytes(tx.hash)] = on_mined
-            if self.automine:
-                try:
-                    _, rejected = self._mine([tx])
-                finally:
-                    self._hooks.pop(bytes(tx.hash), None)
-                if rejected:
-                    raise InvalidTransaction(rejected[0].reason)
-            else:
-                self.pool.append(tx)
-            return bytes(tx.hash)
+            try:
+                (result,) = self.submit_many([tx])
+            except BaseException:
+                self._hooks.pop(bytes(tx.hash), None)  # the block rolled back: nothing of it stays
+                raise
+            if isinstance(result, EvmError):
+                self._hooks.pop(bytes(tx.hash), None)
+                raise result
+            return result
 
     def submit_many(self, txs: Sequence[Any]) -> list[bytes | EvmError]:
         """Accept several signed transactions at once (one JSON-RPC batch): each is validated as if the
