@@ -10,7 +10,7 @@ read; both hold until commit, so call `record` late in a transaction. Should a w
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from app.rwa.errors import AuditChainConflict, AuditEntryNotFound, AuditKeyError
 from app.rwa.merkle import MerkleTree, merkle_root
 
 __all__ = [
+    "Entry",
     "InclusionProof",
     "Signer",
     "checkpoint",
@@ -36,6 +37,7 @@ __all__ = [
     "latest_checkpoint",
     "public_key",
     "record",
+    "record_many",
     "signer",
     "tree_size",
     "verify_signature",
@@ -55,6 +57,17 @@ def _lock(session: Session, name: str) -> None:
         session.execute(text("delete from audit_entry where 0"))
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What one audit entry says; `record_many` numbers, times and chains it."""
+
+    actor: str
+    action: str
+    subject: str
+    payload: Mapping[str, Any]
+    asset: str | None = None
+
+
 def record(
     session: Session,
     *,
@@ -69,34 +82,50 @@ def record(
     `asset` tags the entry for `export --asset`; when omitted, a subject of the form "asset:<id>" gives it.
     Raises AuditPayloadError for a payload without canonical form, AuditChainConflict if another writer
     won the race."""
-    body = canonical_json(payload)
-    if asset is None and subject.startswith("asset:"):
-        asset = subject.removeprefix("asset:")
+    return record_many(session, [Entry(actor, action, subject, payload, asset)])[0]
+
+
+def record_many(session: Session, entries: Sequence[Entry]) -> list[AuditEntry]:
+    """Append `entries` in order, one entry each, under one take of the log's lock (as `record` does)."""
+    if not entries:
+        return []
+    bodies = [canonical_json(e.payload) for e in entries]  # a payload error before any lock is taken
     session.flush()  # the caller's pending rows first: their errors are theirs, not a chain conflict
     _lock(session, "aurigraph-audit-log:")
     tail = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
-    seq, prev = (tail[0] + 1, tail[1]) if tail else (1, ZERO_HASH)
+    seq, prev = (tail[0], tail[1]) if tail else (0, ZERO_HASH)
     now = datetime.now(UTC)
-    digest = entry_hash(seq, format_time(now), actor, action, subject, asset, body, prev)
-    entry = AuditEntry(
-        seq=seq,
-        created_at=now,
-        actor=actor,
-        action=action,
-        subject=subject,
-        asset=asset,
-        payload=body,
-        prev_hash=prev,
-        hash=digest,
-    )
-    session.add(entry)
+    stamp = format_time(now)
+    rows = []
+    for e, body in zip(entries, bodies, strict=True):
+        asset = e.asset
+        if asset is None and e.subject.startswith("asset:"):
+            asset = e.subject.removeprefix("asset:")
+        seq += 1
+        digest = entry_hash(seq, stamp, e.actor, e.action, e.subject, asset, body, prev)
+        rows.append(
+            AuditEntry(
+                seq=seq,
+                created_at=now,
+                actor=e.actor,
+                action=e.action,
+                subject=e.subject,
+                asset=asset,
+                payload=body,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
+        prev = digest
+    session.add_all(rows)
     try:
         session.flush()
     except IntegrityError as exc:
-        raise AuditChainConflict(f"entry {seq}") from exc
-    return entry
+        first = rows[0].seq
+        raise AuditChainConflict(f"entry {first}" if first == seq else f"entries {first}..{seq}") from exc
+    return rows
 
 
 def tree_size(session: Session) -> int:

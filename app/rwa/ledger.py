@@ -11,14 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from app.rwa import audit, compliance
+from app.rwa import audit, compliance, settle
 from app.rwa.compliance import restricted
 from app.rwa.domain import AssetStatus, MovementKind, Restriction, Verdict
 from app.rwa.errors import AssetNotActive, BatchRefused, InsufficientUnits, InvalidInput, SupplyCapExceeded
-from app.rwa.models import Holding, Movement
 from app.rwa.movements import MovementView, record_movement
 from app.rwa.repo import addr, asset_by_symbol, begin_write, utcnow, wallets_by_address
 from app.rwa.snapshot import check_units, load, lock_holdings, movement_addresses, open_book
@@ -88,47 +86,20 @@ def transfer_batch(
         if verdict is not Restriction.SUCCESS:
             raise BatchRefused(index, restricted(verdict))
         book.apply(s, r, o.units)
-    # written in bulk: one UPDATE per changed holding and one INSERT of every movement, as executemany
-    balances = [
-        {"asset_id": book.asset.id, "wallet_id": w, "balance": book.rows[w].balance}
-        for w in sorted(book.changed)
-    ]
-    for h in book.rows.values():
-        session.expunge(h)
-    session.execute(update(Holding), balances)
-    wallet_id = {a: w.id for a, w in book.wallets.items()}
-    movements = [
-        {"asset_id": book.asset.id, "kind": MovementKind.TRANSFER.value, "from_wallet_id": wallet_id[s]}
-        | {
-            "to_wallet_id": wallet_id[r],
-            "units": o.units,
-            "frozen_units_moved": 0,
-            "actor": actor,
-            "created_at": now,
-        }
-        for (s, r), o in zip(pairs, orders, strict=True)
-        if s is not None
-    ]
-    ids = list(
-        session.scalars(insert(Movement).returning(Movement.id, sort_by_parameter_order=True), movements)
-    )
+    moves = [settle.Move(s, r, o.units, actor) for (s, r), o in zip(pairs, orders, strict=True) if s]
+    views = settle.write_moves(session, book, moves, now)
     audit.record(
         session,
         actor=actor,
         action="ledger.transfer_batch",
         subject=f"asset:{book.asset.symbol}",
         payload={
-            "count": len(ids),
+            "count": len(views),
             "columns": ["movement", "from", "to", "units"],
-            "transfers": [[i, s, r, str(o.units)] for i, (s, r), o in zip(ids, pairs, orders, strict=True)],
+            "transfers": [[v.id, v.sender, v.receiver, str(v.units)] for v in views],
         },
     )
-    return [
-        MovementView(
-            i, book.asset.symbol, MovementKind.TRANSFER.value, s, r, o.units, 0, None, None, actor, now
-        )
-        for i, (s, r), o in zip(ids, pairs, orders, strict=True)
-    ]
+    return views
 
 
 def issue(

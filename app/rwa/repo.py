@@ -64,14 +64,18 @@ def identity_by_id(session: Session, identity_id: int) -> Identity:
 def wallets_by_address(session: Session, addresses: Iterable[str]) -> dict[str, Wallet]:
     """The registered wallets (with their identities) for these addresses; any unknown one is a 404."""
     wanted = set(addresses)
+    found = wallets_found(session, wanted)
+    for address in sorted(wanted - found.keys()):
+        raise WalletNotFound(address)
+    return found
+
+
+def wallets_found(session: Session, addresses: Iterable[str]) -> dict[str, Wallet]:
+    """The registered wallets (with their identities) among these addresses; unknown ones are left out."""
     stmt = (
         select(Wallet)
         .join(Wallet.identity)
         .options(contains_eager(Wallet.identity))
-        .where(Wallet.address.in_(wanted))
+        .where(Wallet.address.in_(set(addresses)))
     )
-    rows = session.scalars(stmt).all()
-    found = {w.address: w for w in rows}
-    for address in sorted(wanted - found.keys()):
-        raise WalletNotFound(address)
-    return found
+    return {w.address: w for w in session.scalars(stmt).all()}

@@ -169,10 +169,12 @@ def open_book(
     receivers: Iterable[str] = (),
     lock: bool,
     supply: bool = False,
+    wallets: dict[str, Wallet] | None = None,
 ) -> Book:
-    """Load (and with `lock`, lock) the book of `addresses` for asset `symbol`; `receivers` get rows."""
+    """Load (and with `lock`, lock) the book of `addresses` for asset `symbol`; `receivers` get rows.
+    `wallets`, when given, are these addresses' wallets already loaded (with their identities)."""
     asset = asset_by_symbol(session, symbol)
-    wallets = wallets_by_address(session, addresses)
+    wallets = wallets if wallets is not None else wallets_by_address(session, addresses)
     rules = rules_of(asset.rules)
     if lock:
         begin_write(session)

@@ -1,0 +1,153 @@
+"""Many transfers written in one transaction: the bulk writes behind `ledger.transfer_batch` (all or
+nothing) and `transfer_each` (each transfer accepted or refused on its own, as group commit needs).
+
+Both check every transfer against one locked book, in order, exactly as if it ran alone after the ones
+before it, and only then write: one UPDATE per changed holding and one INSERT of every movement, each as
+one executemany. A refused transfer is never applied to the book, so it writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, update
+from sqlalchemy.orm import Session
+
+from app.rwa import audit, compliance
+from app.rwa.compliance import restricted
+from app.rwa.domain import MovementKind, Restriction
+from app.rwa.errors import AssetNotFound, RwaError, WalletNotFound
+from app.rwa.models import Holding, Movement
+from app.rwa.movements import MovementView
+from app.rwa.repo import utcnow, wallets_found
+from app.rwa.snapshot import Book, movement_addresses, open_book
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRequest:
+    """One transfer as a caller asks for it (addresses in any case; `settle` validates them)."""
+
+    actor: str
+    symbol: str
+    sender: str
+    receiver: str
+    units: int
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A transfer accepted by the rules and applied to its book, waiting to be written."""
+
+    sender: str
+    receiver: str
+    units: int
+    actor: str
+
+
+def write_moves(session: Session, book: Book, moves: Sequence[Move], now: datetime) -> list[MovementView]:
+    """Write the holdings `book` changed and one movement row per move; returns them in order."""
+    balances = [
+        {"asset_id": book.asset.id, "wallet_id": w, "balance": book.rows[w].balance}
+        for w in sorted(book.changed)
+    ]
+    for h in book.rows.values():  # written below in bulk, not again by the unit of work
+        session.expunge(h)
+    if balances:
+        session.execute(update(Holding), balances)
+    if not moves:
+        return []
+    wallet_id = {a: w.id for a, w in book.wallets.items()}
+    kind = MovementKind.TRANSFER.value
+    rows = [
+        {"asset_id": book.asset.id, "kind": kind, "from_wallet_id": wallet_id[m.sender]}
+        | {"to_wallet_id": wallet_id[m.receiver], "units": m.units, "frozen_units_moved": 0}
+        | {"actor": m.actor, "created_at": now}
+        for m in moves
+    ]
+    ids = session.scalars(insert(Movement).returning(Movement.id, sort_by_parameter_order=True), rows)
+    symbol = book.asset.symbol
+    return [
+        MovementView(i, symbol, kind, m.sender, m.receiver, m.units, 0, None, None, m.actor, now)
+        for i, m in zip(ids, moves, strict=True)
+    ]
+
+
+def transfer_each(
+    session: Session, requests: Sequence[TransferRequest], now: datetime | None = None
+) -> list[MovementView | RwaError]:
+    """Settle independent transfers in the caller's transaction (flushed, never committed).
+
+    Each outcome is what `ledger.transfer` alone would have given at this point of the sequence: its
+    movement, or the error that refused it (an ERC-1404 restriction, an unknown asset or wallet, bad
+    units). Each accepted transfer writes its movement row and its own audit entry, the same entry
+    `ledger.transfer` writes; a refused one writes nothing. Assets are locked in symbol order, and the
+    audit log last, so concurrent writers always lock in one order."""
+    now = now or utcnow()
+    outcomes: list[MovementView | RwaError | None] = [None] * len(requests)
+    by_symbol: dict[str, list[tuple[int, str, str]]] = {}
+    for i, r in enumerate(requests):
+        try:
+            s, dst = movement_addresses(r.sender, r.receiver, r.units)
+        except RwaError as exc:
+            outcomes[i] = exc
+            continue
+        assert s is not None
+        by_symbol.setdefault(r.symbol, []).append((i, s, dst))
+    entries: list[audit.Entry] = []
+    for symbol in sorted(by_symbol):
+        entries += _settle_asset(session, symbol, by_symbol[symbol], requests, outcomes, now)
+    audit.record_many(session, entries)
+    return [o for o in outcomes if o is not None]
+
+
+def _settle_asset(
+    session: Session,
+    symbol: str,
+    todo: list[tuple[int, str, str]],
+    requests: Sequence[TransferRequest],
+    outcomes: list[MovementView | RwaError | None],
+    now: datetime,
+) -> list[audit.Entry]:
+    wallets = wallets_found(session, {a for _, s, r in todo for a in (s, r)})
+    known = []
+    for i, s, r in todo:
+        missing = sorted({s, r} - wallets.keys())
+        if missing:
+            outcomes[i] = WalletNotFound(missing[0])
+        else:
+            known.append((i, s, r))
+    if not known:
+        return []
+    try:
+        book = open_book(
+            session,
+            symbol,
+            {a for _, s, r in known for a in (s, r)},
+            receivers=[r for _, _, r in known],
+            lock=True,
+            wallets=wallets,
+        )
+    except AssetNotFound:  # raised before anything is locked or written
+        for i, _, _ in known:
+            outcomes[i] = AssetNotFound(symbol)  # one error object per caller: each raises its own
+        return []
+    accepted, moves = [], []
+    for i, s, r in known:
+        units = requests[i].units
+        verdict = compliance.check(book.snapshot(s, r, units, now))
+        if verdict is not Restriction.SUCCESS:
+            outcomes[i] = restricted(verdict)
+            continue
+        book.apply(s, r, units)
+        accepted.append(i)
+        moves.append(Move(s, r, units, requests[i].actor))
+    issued = str(book.asset.issued_units)
+    entries = []
+    for i, v in zip(accepted, write_moves(session, book, moves, now), strict=True):
+        outcomes[i] = v
+        payload = {"movement": v.id, "from": v.sender, "to": v.receiver, "units": str(v.units)}
+        entries.append(
+            audit.Entry(v.actor, "ledger.transfer", f"asset:{symbol}", payload | {"issued_units": issued})
+        )
+    return entries
