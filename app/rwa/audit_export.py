@@ -49,7 +49,7 @@ from app.rwa.canonical import (
     format_time,
 )
 from app.rwa.errors import AuditPayloadError
-from app.rwa.merkle import MerkleTree, RootAccumulator, verify_inclusion
+from app.rwa.merkle import MerkleTree, RootAccumulator, merkle_root, root_and_path, verify_inclusion
 
 __all__ = [
     "FORMAT",
@@ -97,6 +97,12 @@ def _entry_line(e: dict[str, Any], payload: str | bytes, proof: list[str] | None
     return orjson.dumps(line)
 
 
+def _leaves(session: Session, size: int) -> Iterator[bytes]:
+    """The Merkle leaves (entry hashes) of the first `size` entries, streamed in order."""
+    stmt = select(_T.hash).where(_T.seq <= size).order_by(_T.seq).execution_options(yield_per=10_000)
+    return (bytes(h) for h in session.connection().execute(stmt).scalars())
+
+
 def _bounds(size: int, from_seq: int | None, to_seq: int | None) -> tuple[int, int]:
     return max(from_seq or 1, 1), size if to_seq is None else min(to_seq, size)
 
@@ -128,10 +134,18 @@ def export_jsonl(
     size = tree_size(session)
     lo, hi = _bounds(size, from_seq, to_seq)
     full = lo == 1 and hi == size and asset is None
-    tree = None if full else MerkleTree(leaf_data(session, size))
+    # memory stays O(log n) but for an asset's export, whose proofs need the whole tree (about 2n hashes)
+    tree = MerkleTree(leaf_data(session, size)) if asset is not None else None
+    root: bytes | None = None
+    head_proof: list[bytes] | None = None
+    if not full and asset is None:  # a range, pinned by its last entry's path in the whole tree
+        if lo <= hi:
+            root, head_proof = root_and_path(_leaves(session, size), hi - 1, size)
+        else:
+            root = merkle_root(_leaves(session, size))
     acc = RootAccumulator()
-    seqs: list[int] = []
-    last: bytes | None = None
+    seqs: list[int] = []  # only for an asset's export, whose statement lists them
+    count = 0
     with _open(out, "wb") as f:
         header: dict[str, Any] = {"type": "header", "format": FORMAT, "public_key": key.public_key.hex()}
         header["hash"] = "sha256"
@@ -143,28 +157,29 @@ def export_jsonl(
         ):
             digest = bytes(digest)
             proof = None
-            if tree is None:
+            if full:
                 acc.add(digest)
-            elif asset is not None:
+            elif tree is not None:
                 proof = [p.hex() for p in tree.inclusion_proof(seq - 1)]
+                seqs.append(seq)
             e = {"seq": seq, "time": format_time(at), "actor": actor, "action": action, "subject": subject}
             e |= {"asset": ass, "prev_hash": bytes(prev).hex(), "hash": digest.hex()}
             f.write(_entry_line(e, payload, proof) + b"\n")
-            seqs.append(seq)
-            last = digest
-        root = acc.root() if tree is None else tree.root()
+            count += 1
+        if root is None:
+            root = acc.root() if tree is None else tree.root()
         cp = sign_checkpoint(key, size, root)
-        export: dict[str, Any] = {"from_seq": lo, "to_seq": hi, "asset": asset, "count": len(seqs)}
+        export: dict[str, Any] = {"from_seq": lo, "to_seq": hi, "asset": asset, "count": count}
         if asset is not None:
             export["seqs"] = seqs
         statement = {"tree_size": size, "root": root.hex(), "timestamp": format_time(cp.created_at), **export}
         tail: dict[str, Any] = {"type": "checkpoint", "tree_size": size, "root": root.hex()}
         tail |= {"timestamp": statement["timestamp"], "signature": cp.signature.hex(), "export": export}
         tail["export_signature"] = key.sign(export_message(statement)).hex()
-        if tree is not None and asset is None and last is not None:
-            tail["head_proof"] = [p.hex() for p in tree.inclusion_proof(hi - 1)]
+        if head_proof is not None:
+            tail["head_proof"] = [p.hex() for p in head_proof]
         f.write(orjson.dumps(tail) + b"\n")
-    return ExportSummary(len(seqs), size, root, lo, hi)
+    return ExportSummary(count, size, root, lo, hi)
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

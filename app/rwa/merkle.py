@@ -60,29 +60,65 @@ class MerkleTree:
         n = self.size if tree_size is None else tree_size
         if not 0 <= index < n <= self.size:
             raise ValueError(f"leaf {index} is not in a tree of size {n} (of {self.size})")
-        path: list[bytes] = []
-        lo, hi = 0, n
-        while hi - lo > 1:
-            k = _split(hi - lo)
-            if index < lo + k:
-                path.append(self._range(lo + k, hi))
-                hi = lo + k
-            else:
-                path.append(self._range(lo, lo + k))
-                lo += k
-        path.reverse()
-        return path
+        return [self._range(lo, hi) for lo, hi in _path_ranges(index, n)]
 
 
-def verify_inclusion(data: bytes, index: int, tree_size: int, proof: Sequence[bytes], root: bytes) -> bool:
-    """RFC 9162 §2.1.3.2: does `proof` show that leaf `index` of the tree of `tree_size` with `root`
-    is `data`?"""
+def _path_ranges(index: int, n: int) -> list[tuple[int, int]]:
+    """The leaf ranges [lo, hi) whose roots are PATH(index, D[0:n]), from the leaf up. With leaf `index`
+    they partition 0..n."""
+    ranges: list[tuple[int, int]] = []
+    lo, hi = 0, n
+    while hi - lo > 1:
+        k = _split(hi - lo)
+        if index < lo + k:
+            ranges.append((lo + k, hi))
+            hi = lo + k
+        else:
+            ranges.append((lo, lo + k))
+            lo += k
+    ranges.reverse()
+    return ranges
+
+
+def root_and_path(data: Iterable[bytes], index: int, tree_size: int) -> tuple[bytes, list[bytes]]:
+    """The root of the tree of exactly `tree_size` leaves `data` and the audit path of leaf `index`, in one
+    pass and O(log n) memory (a MerkleTree keeps about 2n hashes): each path hash is the root of a range
+    of leaves, streamed through its own accumulator, and the tree's root is the leaf folded with its path."""
     if not 0 <= index < tree_size:
-        return False
+        raise ValueError(f"leaf {index} is not in a tree of size {tree_size}")
+    ranges = _path_ranges(index, tree_size)
+    spans = iter(sorted(ranges))  # in the order the leaves come
+    span, acc, leaf = next(spans, (tree_size, tree_size)), RootAccumulator(), b""
+    roots: dict[tuple[int, int], bytes] = {}
+    count = 0
+    for i, d in enumerate(data):
+        count = i + 1
+        if i == tree_size:
+            break
+        if i == index:
+            leaf = d
+            continue
+        if i >= span[1]:  # spans are contiguous but for the leaf: at most one ends here
+            roots[span], span, acc = acc.root(), next(spans), RootAccumulator()
+        acc.add(d)
+    if count != tree_size:
+        few = f"only {count}" if count < tree_size else "more"
+        raise ValueError(f"{few} leaves for a tree of size {tree_size}")
+    if ranges:
+        roots[span] = acc.root()
+    path = [roots[r] for r in ranges]
+    root = _fold(leaf, index, tree_size, path)
+    assert root is not None  # a path of the right length always folds
+    return root, path
+
+
+def _fold(data: bytes, index: int, tree_size: int, proof: Sequence[bytes]) -> bytes | None:
+    """The root that `proof` leads to from leaf `index` of a tree of `tree_size` (RFC 9162 §2.1.3.2),
+    or None when the proof has the wrong length."""
     fn, sn, r = index, tree_size - 1, leaf_hash(data)
     for p in proof:
         if sn == 0:
-            return False
+            return None
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
             while not fn & 1 and fn:
@@ -92,7 +128,13 @@ def verify_inclusion(data: bytes, index: int, tree_size: int, proof: Sequence[by
             r = node_hash(r, p)
         fn >>= 1
         sn >>= 1
-    return sn == 0 and r == root
+    return r if sn == 0 else None
+
+
+def verify_inclusion(data: bytes, index: int, tree_size: int, proof: Sequence[bytes], root: bytes) -> bool:
+    """RFC 9162 §2.1.3.2: does `proof` show that leaf `index` of the tree of `tree_size` with `root`
+    is `data`?"""
+    return 0 <= index < tree_size and _fold(data, index, tree_size, proof) == root
 
 
 class RootAccumulator:

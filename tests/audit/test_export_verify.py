@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
 from app.rwa import audit
+from app.rwa import audit_export as export_module
 from app.rwa.audit_export import audit_export, audit_verify, export_csv, export_jsonl, verify_jsonl
 from app.rwa.canonical import canonical_json, entry_hash
 from tests.audit.factories import add_entries
@@ -164,6 +165,32 @@ def test_export_of_a_range_is_pinned_by_its_last_entry(sm, key, tmp_path):
     }
     for name, (bad, line, reason) in cases.items():
         assert_fails_at(write(tmp_path / "bad.jsonl", bad), key, line, reason), name
+
+
+def test_full_and_range_exports_stream_without_building_the_whole_tree(sm, key, tmp_path, monkeypatch):
+    """Memory stays O(log n) but for asset exports: the tree's path and root come from one streamed pass,
+    and they are the ones the whole tree gives."""
+    add_entries(sm, N)
+    with sm() as s:
+        tree = export_module.MerkleTree(audit.leaf_data(s, N))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a full or range export built the whole Merkle tree")
+
+    monkeypatch.setattr(export_module, "MerkleTree", refuse)
+    monkeypatch.setattr(export_module, "leaf_data", refuse)
+    for lo, hi in ((None, None), (1, 1), (1, 5), (4, 9), (5, None), (N, N), (2, N - 1), (9, 3)):
+        path = tmp_path / f"r{lo}-{hi}.jsonl"
+        with sm() as s:
+            summary = export_jsonl(s, path, from_seq=lo, to_seq=hi, key=key)
+        assert summary.root == tree.root() and summary.tree_size == N
+        tail = orjson.loads(path.read_bytes().splitlines()[-1])
+        if (lo, hi) in ((None, None), (1, None)) or summary.count == 0:
+            assert "head_proof" not in tail
+        else:
+            assert tail["head_proof"] == [h.hex() for h in tree.inclusion_proof(summary.to_seq - 1)]
+        result = verify_jsonl(path, key.public_key)
+        assert result.ok and result.entries == summary.count, (lo, hi, result.summary())
 
 
 def test_payloads_with_non_ascii_keys_verify(sm, key, tmp_path):

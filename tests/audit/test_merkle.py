@@ -9,7 +9,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.rwa.merkle import EMPTY_ROOT, MerkleTree, RootAccumulator, leaf_hash, node_hash, verify_inclusion
+from app.rwa.merkle import (
+    EMPTY_ROOT,
+    MerkleTree,
+    RootAccumulator,
+    leaf_hash,
+    merkle_root,
+    node_hash,
+    root_and_path,
+    verify_inclusion,
+)
 
 # certificate-transparency's merkle test data: 8 leaves and MTH(D[0:n]) for n = 1..8
 CT_LEAVES = [
@@ -133,6 +142,32 @@ def test_streaming_root_matches_the_tree_at_every_size():
     for i, leaf in enumerate(leaves, start=1):
         acc.add(leaf)
         assert acc.root() == tree.root(i)
+
+
+def test_one_pass_root_and_path_match_the_tree_for_every_leaf_up_to_70():
+    # what range exports use instead of a MerkleTree: each leaf's path from a stream, O(log n) memory
+    for n in range(1, 71):
+        leaves = [i.to_bytes(2, "big") for i in range(n)]
+        tree = MerkleTree(leaves)
+        for m in range(n):
+            assert root_and_path(iter(leaves), m, n) == (tree.root(), tree.inclusion_proof(m)), (n, m)
+
+
+@given(st.integers(1, 5000), st.data())
+def test_one_pass_root_and_path_of_larger_trees(n, data):
+    leaves = [i.to_bytes(4, "big") for i in range(n)]
+    m = data.draw(st.integers(0, n - 1))
+    root, proof = root_and_path(iter(leaves), m, n)
+    assert root == merkle_root(leaves) == mth(leaves)
+    assert proof == path(m, leaves)
+
+
+def test_one_pass_root_and_path_refuse_a_stream_of_the_wrong_length():
+    for given_n, size in ((5, 6), (7, 6), (0, 1)):
+        with pytest.raises(ValueError, match="leaves for a tree of size 6|tree of size 1"):
+            root_and_path(iter([b"x"] * given_n), 0, size)
+    with pytest.raises(ValueError):
+        root_and_path([b"x"], 1, 1)
 
 
 def test_out_of_range_requests_are_refused():
