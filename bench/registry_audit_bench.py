@@ -8,6 +8,12 @@ functions `record` uses), not `record` itself: one `record` per transaction cost
 insert, so its rate is measured separately on --record-n entries and reported as entries/s. Untimed set-up:
 the fill. Each database is temporary (a file in a temp dir; a PostgreSQL schema dropped at the end).
 
+Export and verify each run in a fresh interpreter (this script with --phase), so that their memory is
+theirs alone: "base MB" is the process's resident memory after imports and connecting, "peak MB" its peak
+resident memory during the phase (Linux VmHWM, reset when the phase starts). A peak that stays flat from
+100,000 to 1,000,000 entries means memory is bounded. Exit status 1 if export + verify took >= 60 s.
+This is the export+verify half of the registry benchmark; bench/registry_load.py is the throughput half.
+
     .venv/bin/python bench/registry_audit_bench.py                         # 1 M entries, both dialects
     .venv/bin/python bench/registry_audit_bench.py --n 100000 --db sqlite  # quicker
 """
@@ -15,8 +21,11 @@ the fill. Each database is temporary (a file in a temp dir; a PostgreSQL schema 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -121,26 +130,72 @@ def record_rate(n: int, tmp: Path, dialect: str) -> float:
     return rate
 
 
-def run(dialect: str, n: int, record_n: int, key: audit.Signer) -> dict[str, float]:
+def _peak_mb() -> float:
+    """The peak resident memory of this process (VmHWM on Linux, else ru_maxrss), in MiB."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return int(status.split("VmHWM:")[1].split()[0]) / 1024
+
+
+def _reset_peak() -> float:
+    """Start a fresh peak (Linux >= 4.0: clear_refs 5 resets VmHWM to the resident memory now); return it.
+    Elsewhere the peak stays that of the whole process, imports included."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+    return _peak_mb()
+
+
+def phase(name: str, url: str, path: Path, pubkey: str) -> dict[str, object]:
+    """One timed phase in this (fresh) process: its seconds, entries, base and peak resident memory."""
+    if name == "export":
+        key = audit.Signer.generate()
+        engine = make_engine(url)
+        with Session(engine) as s:
+            s.connection()  # connected before the clock starts, as the verifier has its imports
+            base, start = _reset_peak(), time.perf_counter()
+            count = export_jsonl(s, path, key=key).count
+        seconds = time.perf_counter() - start
+        engine.dispose()
+        pubkey = key.public_key.hex()
+    else:
+        base, start = _reset_peak(), time.perf_counter()
+        result = verify_jsonl(path, bytes.fromhex(pubkey))
+        seconds = time.perf_counter() - start
+        if not result.ok:
+            raise SystemExit(f"verify failed: {result.summary()}")
+        count = result.entries
+    return {"s": seconds, "count": count, "base_mb": base, "peak_mb": _peak_mb(), "pubkey": pubkey}
+
+
+def run_phase(name: str, url: str, path: Path, pubkey: str = "") -> dict[str, object]:
+    argv = [sys.executable, __file__, "--phase", name, "--url", url, "--file", str(path), "--pubkey", pubkey]
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{name} failed:\n{done.stdout}{done.stderr}")
+    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def run(dialect: str, n: int, record_n: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="audit-bench-") as tmp_name:
         tmp = Path(tmp_name)
         (tmp / "rec").mkdir()
         out: dict[str, float] = {"record_per_s": record_rate(record_n, tmp, dialect)}
         with database(dialect, tmp) as url:
             out["fill_s"] = fill(url, n)
-            engine = make_engine(url)
             path = tmp / "audit.jsonl"
-            start = time.perf_counter()
-            with Session(engine) as s:
-                summary = export_jsonl(s, path, key=key)
-            out["export_s"] = time.perf_counter() - start
-            engine.dispose()
-            assert summary.count == n, summary
+            exp = run_phase("export", url, path)
+            assert exp["count"] == n, exp
             out["file_mb"] = path.stat().st_size / 1e6
-            start = time.perf_counter()
-            result = verify_jsonl(path, key.public_key)
-            out["verify_s"] = time.perf_counter() - start
-            assert result.ok and result.entries == n, result.summary()
+            ver = run_phase("verify", url, path, str(exp["pubkey"]))
+            assert ver["count"] == n, ver
+            for name, r in (("export", exp), ("verify", ver)):
+                for k in ("s", "base_mb", "peak_mb"):
+                    out[f"{name}_{k}"] = float(r[k])  # type: ignore[arg-type]
     return out
 
 
@@ -149,25 +204,33 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=1_000_000, help="entries to export and verify")
     ap.add_argument("--db", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     ap.add_argument("--record-n", type=int, default=2_000, help="entries appended with record() for its rate")
+    for internal in ("--phase", "--url", "--file", "--pubkey"):  # one phase in a child process
+        ap.add_argument(internal, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    key = audit.Signer.generate()
+    if args.phase:
+        print(json.dumps(phase(args.phase, args.url, Path(args.file), args.pubkey)))
+        return 0
     print(
         f"# audit export + verify, {args.n:,} entries; {platform.python_implementation()} "
-        f"{platform.python_version()}, {os.cpu_count()} CPUs"
+        f"{platform.python_version()}, {os.cpu_count()} CPUs; memory: base/peak MB of each phase's process"
     )
     print(
         f"{'db':<11}{'record/s':>10}{'fill s':>9}{'export s':>10}{'verify s':>10}{'total s':>9}"
-        f"{'MB':>8}  goal < 60 s"
+        f"{'file MB':>9}{'export MB':>12}{'verify MB':>12}  goal < 60 s"
     )
+    missed = False
     for dialect in args.db.split(","):
-        r = run(dialect, args.n, args.record_n, key)
+        r = run(dialect, args.n, args.record_n)
         total = r["export_s"] + r["verify_s"]
+        missed |= total >= 60
+        mem = [f"{r[f'{p}_base_mb']:.0f}/{r[f'{p}_peak_mb']:.0f}" for p in ("export", "verify")]
         print(
             f"{dialect:<11}{r['record_per_s']:>10,.0f}{r['fill_s']:>9.1f}{r['export_s']:>10.1f}"
-            f"{r['verify_s']:>10.1f}{total:>9.1f}{r['file_mb']:>8.0f}  {'met' if total < 60 else 'MISSED'}",
+            f"{r['verify_s']:>10.1f}{total:>9.1f}{r['file_mb']:>9.0f}{mem[0]:>12}{mem[1]:>12}"
+            f"  {'met' if total < 60 else 'MISSED'}",
             flush=True,
         )
-    return 0
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
