@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     documents_path: Path | None = None
     max_upload_bytes: int = 20 * 1024 * 1024
 
+    # registry: single transfers are group-committed (app/rwa/group_commit.py) by this many writers (each its
+    # own database connection; keep 1 on SQLite, which has one writer), at most transfer_group_max per commit
+    transfer_writers: int = 1
+    transfer_group_max: int = 500
+
     # abuse bounds
     max_body_bytes: int = 5 * 1024 * 1024
     max_source_bytes: int = 1024 * 1024  # Solidity sent to the REST API for one compile

@@ -57,6 +57,7 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     e.PayloadTooLarge: (413, "PAYLOAD_TOO_LARGE"),
     e.DocumentCorrupted: (500, "DOCUMENT_CORRUPTED"),
     e.AlreadySeeded: (409, "ALREADY_SEEDED"),
+    e.TransferNotCommitted: (503, "NOT_COMMITTED"),
     e.AuditChainConflict: (409, "AUDIT_CONFLICT"),
     e.AuditPayloadError: (422, "AUDIT_PAYLOAD_INVALID"),
     e.AuditKeyError: (500, "AUDIT_KEY_ERROR"),

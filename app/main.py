@@ -23,6 +23,7 @@ from app.evm.contracts import ContractService
 from app.evm.rpc import Rpc
 from app.evm.subscriptions import SubscriptionHub
 from app.rwa import audit
+from app.rwa.group_commit import TransferCommitter
 
 
 def chain_audit(conn: Connection, action: str, payload: dict[str, Any]) -> None:
@@ -55,11 +56,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chain.default_hooks.append(app.state.contracts.record_foreign_deploy(on_record=chain_audit))
         app.state.hub = SubscriptionHub(chain)
         app.state.ws_connections = 0
+        # its own connections: callers waiting for it must never hold the ones it needs
+        committer_engine = make_engine(
+            settings.sqlalchemy_url, pool_size=settings.transfer_writers, max_overflow=0
+        )
+        app.state.committer = TransferCommitter(
+            make_sessionmaker(committer_engine),
+            max_group=settings.transfer_group_max,
+            writers=settings.transfer_writers,
+        )
         if settings.block_interval > 0:
             chain.set_interval(settings.block_interval)
         try:
             yield
         finally:
+            app.state.committer.close()
+            committer_engine.dispose()
             chain.close()
             engine.dispose()
 

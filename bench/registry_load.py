@@ -6,11 +6,15 @@ Phases (each on the same seeded registry, one after the other):
 
   serial   one transfer per transaction, one writer (what one REST request does, without HTTP)
   threads  one transfer per transaction, --threads writers at once
+  grouped  single transfers from --callers threads at once through the TransferCommitter (group commit:
+           one transaction and one commit per group of waiting transfers, each transfer with its own
+           movement, audit entry and outcome); `grouped@N` sets the callers, e.g. grouped@4,grouped@64
   batch    `transfer_batch`: --batch transfers per transaction (a settlement run), one writer; each transfer
            checked by the same rules and written as its own movement row; ONE audit entry per batch
            lists every transfer of it
   batch-threads  the same with --threads writers
-  http     POST /v1/assets/{symbol}/transfers to a real `aurigraph serve`, --threads keep-alive clients
+  http     POST /v1/assets/{symbol}/transfers to a real `aurigraph serve` (group-committed by the server),
+           --threads keep-alive clients; `http@N` sets the clients
   http-batch  POST /v1/assets/{symbol}/transfers/batch with --batch transfers each, --threads clients
 
 Set-up (untimed): a fresh PostgreSQL schema (dropped afterwards) or SQLite file, migrated; one issuer, one
@@ -21,6 +25,7 @@ refused, that the holdings still sum to the supply and that each transfer added 
 
     .venv/bin/python bench/registry_load.py                          # PostgreSQL at AURIGRAPH_TEST_PG_URL
     .venv/bin/python bench/registry_load.py --phases serial,batch --transfers 5000
+    .venv/bin/python bench/registry_load.py --phases grouped@4,grouped@64,http@64 --writers 2
     .venv/bin/python bench/registry_load.py --db sqlite --json out.json
 """
 
@@ -52,6 +57,7 @@ from app.migrate import upgrade  # noqa: E402
 from app.rwa import assets, identities, keys, ledger  # noqa: E402
 from app.rwa.assets import RulesInput  # noqa: E402
 from app.rwa.audit_models import AuditEntry  # noqa: E402
+from app.rwa.group_commit import TransferCommitter  # noqa: E402
 from app.rwa.models import Asset  # noqa: E402
 
 PG_URL = os.environ.get("AURIGRAPH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -148,6 +154,20 @@ def phase_tx(sm: sessionmaker[Session], work: list[Transfer], threads: int) -> f
     return run_threads(work, threads, one)
 
 
+def phase_grouped(url: str, work: list[Transfer], callers: int, writers: int) -> float:
+    """Single transfers from `callers` threads through one TransferCommitter (its own engine, as the app)."""
+    engine = make_engine(url, pool_size=writers, max_overflow=0)
+    try:
+        with TransferCommitter(make_sessionmaker(engine), writers=writers) as committer:
+
+            def one(t: Transfer) -> None:
+                committer.transfer(actor="bench", symbol=SYMBOL, sender=t[0], receiver=t[1], units=t[2])
+
+            return run_threads(work, callers, one)
+    finally:
+        engine.dispose()
+
+
 def phase_batch(sm: sessionmaker[Session], work: list[Transfer], batch: int, threads: int) -> float:
     """`ledger.transfer_batch`: `batch` transfers per transaction (one movement row each, one audit entry)."""
     batches = [work[i : i + batch] for i in range(0, len(work), batch)]
@@ -161,7 +181,13 @@ def phase_batch(sm: sessionmaker[Session], work: list[Transfer], batch: int, thr
 
 
 def phase_http(
-    url: str, sm: sessionmaker[Session], work: list[Transfer], threads: int, data_dir: Path, batch: int = 0
+    url: str,
+    sm: sessionmaker[Session],
+    work: list[Transfer],
+    threads: int,
+    data_dir: Path,
+    batch: int = 0,
+    writers: int = 1,
 ) -> float:
     with sm.begin() as s:
         _, token = keys.create_key(s, actor="bench", role="admin", name="bench")
@@ -171,6 +197,7 @@ def phase_http(
         "AURIGRAPH_DATABASE_URL": url,
         "AURIGRAPH_PORT": str(port),
         "AURIGRAPH_DATA_DIR": str(data_dir),
+        "AURIGRAPH_TRANSFER_WRITERS": str(writers),
     }
     log = open(data_dir / "server.log", "ab")
     proc = subprocess.Popen(
@@ -230,8 +257,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--investors", type=int, default=500)
     p.add_argument("--transfers", type=int, default=3000, help="transfers per phase")
     p.add_argument("--threads", type=int, default=4)
+    p.add_argument("--callers", type=int, default=32, help="concurrent callers of the grouped phase")
+    p.add_argument("--writers", type=int, default=1, help="group-commit writers (grouped and http)")
     p.add_argument("--batch", type=int, default=500, help="transfers per transaction in the batch phase")
-    p.add_argument("--phases", default="serial,threads,batch,batch-threads,http,http-batch")
+    p.add_argument(
+        "--phases",
+        default="serial,threads,grouped@4,grouped@16,grouped@64,batch,batch-threads,http,http@64,http-batch",
+    )
     p.add_argument("--goal", type=float, default=2000.0, help="transfers/s the best phase should reach")
     p.add_argument("--json", type=Path, help="also write the results here")
     args = p.parse_args(argv)
@@ -257,21 +289,25 @@ def main(argv: list[str] | None = None) -> int:
         seed(sm, args.investors)
         took = time.perf_counter() - t0
         print(f"seeded {args.investors} investors in {took:.1f}s ({args.db}, {os.cpu_count()} cores)")
-        for n, name in enumerate(phases):
+        for n, phase in enumerate(phases):
+            name, _, count = phase.partition("@")
+            threads = int(count) if count else (args.callers if name == "grouped" else args.threads)
             work = workload(args.transfers, args.investors, n)
             _, _, before = state(sm)
             if name == "serial":
                 elapsed = phase_tx(sm, work, 1)
             elif name == "threads":
-                elapsed = phase_tx(sm, work, args.threads)
+                elapsed = phase_tx(sm, work, threads)
+            elif name == "grouped":
+                elapsed = phase_grouped(url, work, threads, args.writers)
             elif name == "batch":
                 elapsed = phase_batch(sm, work, args.batch, 1)
             elif name == "batch-threads":
-                elapsed = phase_batch(sm, work, args.batch, args.threads)
+                elapsed = phase_batch(sm, work, args.batch, threads)
             elif name == "http":
-                elapsed = phase_http(url, sm, work, args.threads, tmp)
+                elapsed = phase_http(url, sm, work, threads, tmp, writers=args.writers)
             elif name == "http-batch":
-                elapsed = phase_http(url, sm, work, args.threads, tmp, batch=args.batch)
+                elapsed = phase_http(url, sm, work, threads, tmp, batch=args.batch)
             else:
                 raise SystemExit(f"unknown phase {name}")
             held, issued, after = state(sm)
@@ -280,16 +316,18 @@ def main(argv: list[str] | None = None) -> int:
             batches = -(-len(work) // args.batch)
             expected = batches if "batch" in name else len(work)  # a batch is one audit entry
             assert added == expected, f"{added} audit entries for {len(work)} transfers"
-            results[name] = len(work) / elapsed
+            results[phase] = len(work) / elapsed
             label = {
-                "threads": f"threads x{args.threads}",
+                "threads": f"threads x{threads}",
+                "grouped": f"grouped x{threads}",
                 "batch": f"batches of {args.batch}",
-                "batch-threads": f"batches x{args.threads}",
-                "http": f"http x{args.threads}",
-                "http-batch": f"http batches x{args.threads}",
+                "batch-threads": f"batches x{threads}",
+                "http": f"http x{threads}",
+                "http-batch": f"http batches x{threads}",
             }.get(name, name)
             print(
-                f"{label:16s} {len(work):6d} transfers in {elapsed:6.2f}s  {results[name]:8.0f} transfers/s"
+                f"{label:16s} {len(work):6d} transfers in {elapsed:6.2f}s  {results[phase]:8.0f} transfers/s",
+                flush=True,
             )
     finally:
         engine.dispose()

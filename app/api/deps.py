@@ -13,6 +13,7 @@ from app.rwa import keys
 from app.rwa.access import Principal
 from app.rwa.documents import BlobStore
 from app.rwa.errors import PayloadTooLarge
+from app.rwa.group_commit import TransferCommitter
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -41,6 +42,13 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal, scope="function")]
+
+
+def get_committer(request: Request) -> TransferCommitter:
+    return request.app.state.committer  # type: ignore[no-any-return]
+
+
+CommitterDep = Annotated[TransferCommitter, Depends(get_committer)]
 
 
 def get_store(request: Request) -> BlobStore:

@@ -18,11 +18,12 @@ from typing import Any
 
 from Crypto.PublicKey import ECC
 from Crypto.Signature import eddsa
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.config import Settings, get_settings
+from app.rwa import bulk
 from app.rwa.audit_models import AuditCheckpoint, AuditEntry
 from app.rwa.canonical import ZERO_HASH, canonical_json, checkpoint_message, entry_hash, format_time
 from app.rwa.errors import AuditChainConflict, AuditEntryNotFound, AuditKeyError
@@ -82,13 +83,31 @@ def record(
     `asset` tags the entry for `export --asset`; when omitted, a subject of the form "asset:<id>" gives it.
     Raises AuditPayloadError for a payload without canonical form, AuditChainConflict if another writer
     won the race."""
-    return record_many(session, [Entry(actor, action, subject, payload, asset)])[0]
+    entry = AuditEntry(**_chain(session, [Entry(actor, action, subject, payload, asset)])[0])
+    session.add(entry)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise AuditChainConflict(f"entry {entry.seq}") from exc
+    return entry
 
 
-def record_many(session: Session, entries: Sequence[Entry]) -> list[AuditEntry]:
-    """Append `entries` in order, one entry each, under one take of the log's lock (as `record` does)."""
+def record_many(session: Session, entries: Sequence[Entry]) -> None:
+    """Append `entries` in order, one entry each, under one take of the log's lock; one INSERT for all."""
     if not entries:
-        return []
+        return
+    rows = _chain(session, entries)
+    try:
+        bulk.insert_rows(session, _ENTRIES, rows)
+    except IntegrityError as exc:
+        raise AuditChainConflict(f"entries {rows[0]['seq']}..{rows[-1]['seq']}") from exc
+
+
+def _chain(session: Session, entries: Sequence[Entry]) -> list[dict[str, Any]]:
+    """The rows of `entries` appended to the log: numbered, timed and hashed after its current tail.
+
+    Takes the log's lock (held until commit) and reads the tail, so the caller must insert them in the same
+    transaction; the unique seq and prev_hash refuse them should another writer have got past the lock."""
     bodies = [canonical_json(e.payload) for e in entries]  # a payload error before any lock is taken
     session.flush()  # the caller's pending rows first: their errors are theirs, not a chain conflict
     _lock(session, "aurigraph-audit-log:")
@@ -106,26 +125,14 @@ def record_many(session: Session, entries: Sequence[Entry]) -> list[AuditEntry]:
         seq += 1
         digest = entry_hash(seq, stamp, e.actor, e.action, e.subject, asset, body, prev)
         rows.append(
-            AuditEntry(
-                seq=seq,
-                created_at=now,
-                actor=e.actor,
-                action=e.action,
-                subject=e.subject,
-                asset=asset,
-                payload=body,
-                prev_hash=prev,
-                hash=digest,
-            )
+            {"seq": seq, "created_at": now, "actor": e.actor, "action": e.action, "subject": e.subject}
+            | {"asset": asset, "payload": body, "prev_hash": prev, "hash": digest}
         )
         prev = digest
-    session.add_all(rows)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        first = rows[0].seq
-        raise AuditChainConflict(f"entry {first}" if first == seq else f"entries {first}..{seq}") from exc
     return rows
+
+
+_ENTRIES: Table = AuditEntry.__table__  # type: ignore[assignment]
 
 
 def tree_size(session: Session) -> int:

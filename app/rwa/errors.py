@@ -25,6 +25,7 @@ RwaError                        the root: everything the registry refuses or can
   + PayloadTooLarge             (413) a document above the upload limit
   + DocumentCorrupted           (500) stored content no longer matches its SHA-256
   + AlreadySeeded               (409) `aurigraph demo` found its data already there
+  + TransferNotCommitted        (503) the group transaction carrying a transfer failed; nothing was written
 
 Other engineers: add your classes above this line in the tree and below in the code (additive edits only).
 """
@@ -193,3 +194,11 @@ class DocumentCorrupted(RwaError):
 
 class AlreadySeeded(RwaError):
     pass
+
+
+class TransferNotCommitted(RwaError):
+    """The shared transaction of a group commit failed: no transfer of the group was written; retry."""
+
+    def __init__(self, cause: BaseException) -> None:
+        what = type(cause).__name__
+        super().__init__(f"the transaction carrying this transfer failed and wrote nothing ({what}); retry")

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from app.rwa import audit, compliance
+from app.rwa import audit, bulk, compliance
 from app.rwa.compliance import restricted
 from app.rwa.domain import MovementKind, Restriction
 from app.rwa.errors import AssetNotFound, RwaError, WalletNotFound
@@ -46,31 +46,36 @@ class Move:
 
 
 def write_moves(session: Session, book: Book, moves: Sequence[Move], now: datetime) -> list[MovementView]:
-    """Write the holdings `book` changed and one movement row per move; returns them in order."""
+    """Write the holdings `book` changed and one movement row per move; returns them in order.
+
+    Two statements whatever the number of moves (`bulk`), not the unit of work: at hundreds of rows per
+    transaction the ORM's bookkeeping cost more than the database did."""
+    asset_id = book.asset.id
     balances = [
-        {"asset_id": book.asset.id, "wallet_id": w, "balance": book.rows[w].balance}
-        for w in sorted(book.changed)
+        {"asset_id": asset_id, "wallet_id": w, "balance": book.rows[w].balance} for w in sorted(book.changed)
     ]
-    for h in book.rows.values():  # written below in bulk, not again by the unit of work
+    for h in book.rows.values():  # written here, not again by the unit of work
         session.expunge(h)
-    if balances:
-        session.execute(update(Holding), balances)
-    if not moves:
-        return []
+    bulk.update_rows(session, _HOLDINGS, ["asset_id", "wallet_id"], balances)
+    ids = bulk.reserve_ids(session, _MOVEMENTS.c.id, len(moves))
     wallet_id = {a: w.id for a, w in book.wallets.items()}
     kind = MovementKind.TRANSFER.value
     rows = [
-        {"asset_id": book.asset.id, "kind": kind, "from_wallet_id": wallet_id[m.sender]}
+        {"id": i, "asset_id": asset_id, "kind": kind, "from_wallet_id": wallet_id[m.sender]}
         | {"to_wallet_id": wallet_id[m.receiver], "units": m.units, "frozen_units_moved": 0}
         | {"actor": m.actor, "created_at": now}
-        for m in moves
+        for i, m in zip(ids, moves, strict=True)
     ]
-    ids = session.scalars(insert(Movement).returning(Movement.id, sort_by_parameter_order=True), rows)
+    bulk.insert_rows(session, _MOVEMENTS, rows)
     symbol = book.asset.symbol
     return [
         MovementView(i, symbol, kind, m.sender, m.receiver, m.units, 0, None, None, m.actor, now)
         for i, m in zip(ids, moves, strict=True)
     ]
+
+
+_HOLDINGS: Table = Holding.__table__  # type: ignore[assignment]
+_MOVEMENTS: Table = Movement.__table__  # type: ignore[assignment]
 
 
 def transfer_each(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import CommitterDep, PrincipalDep, SessionDep
 from app.api.schemas import (
     BatchIn,
     ForcedTransferIn,
@@ -45,11 +45,15 @@ def can_transfer(symbol: str, body: TransferIn, session: SessionDep, who: Princi
 
 
 @router.post("/transfers", status_code=201, response_model=MovementOut)
-def transfer(symbol: str, body: TransferIn, session: SessionDep, who: PrincipalDep) -> object:
+def transfer(
+    symbol: str, body: TransferIn, session: SessionDep, who: PrincipalDep, committer: CommitterDep
+) -> object:
+    """One transfer, group-committed with the others arriving at the same time: answered after the
+    commit that holds it, with its own movement and audit entry, or its own error."""
     who.require(Permission.TRANSFER, asset_by_symbol(session, symbol))
     access.require_own_wallet(session, who, body.sender)
-    return ledger.transfer(
-        session, actor=who.actor, symbol=symbol, sender=body.sender, receiver=body.receiver, units=body.units
+    return committer.transfer(
+        actor=who.actor, symbol=symbol, sender=body.sender, receiver=body.receiver, units=body.units
     )
 
 

@@ -1,0 +1,127 @@
+"""Group commit for single transfers: many callers, one transaction and one commit per group.
+
+A transfer on its own is bound by the commit, not by its work: the audit log's lock is held until the
+commit, and the commit waits for the disk (an fsync, milliseconds). `TransferCommitter` lets concurrent
+callers share that cost. Each caller hands its transfer to a queue and waits; a writer thread takes
+everything waiting (up to `max_group`), settles it with `settle.transfer_each` in one transaction (each
+transfer checked on its own, after the ones before it, and refused alone; one movement and one audit entry
+per accepted transfer), commits once, and only then hands each caller its own movement or error.
+
+So a caller's answer always follows the commit that holds its transfer; a crash before that commit loses
+the whole group and writes none of it (a caller that got no answer cannot assume either outcome, as with
+any lost connection). If the group's transaction fails (the database went away, a conflict), every caller
+of the group gets TransferNotCommitted and nothing of the group is written.
+
+`writers` > 1 runs that many writers (PostgreSQL): a group then prepares while the one before it commits,
+and waits for it only at the rows both touch and at the audit log's lock."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from concurrent.futures import Future
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.rwa.errors import TransferNotCommitted
+from app.rwa.movements import MovementView
+from app.rwa.settle import TransferRequest, transfer_each
+
+__all__ = ["TransferCommitter", "TransferRequest"]
+
+_Pending = tuple[TransferRequest, "Future[MovementView]"]
+_STOP = None
+
+
+class TransferCommitter:
+    """Settles single transfers from many threads in shared transactions (see the module docstring).
+
+    `sessions` must not be starved by the callers: give it an engine of its own, with a pool of at least
+    `writers` connections."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, max_group: int = 500, writers: int = 1) -> None:
+        if max_group < 1 or writers < 1:
+            raise ValueError("max_group and writers must be at least 1")
+        self._sessions = sessions
+        self._max_group = max_group
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._closed = False
+        self._guard = threading.Lock()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"transfer-committer-{n}", daemon=True)
+            for n in range(writers)
+        ]
+        for t in self._threads:
+            t.start()
+
+    def submit(self, request: TransferRequest) -> Future[MovementView]:
+        """Queue a transfer; the future resolves after the commit that holds it (or fails with its error)."""
+        future: Future[MovementView] = Future()
+        with self._guard:
+            if self._closed:
+                raise RuntimeError("the transfer committer is closed")
+            self._queue.put((request, future))
+        return future
+
+    def transfer(self, *, actor: str, symbol: str, sender: str, receiver: str, units: int) -> MovementView:
+        """`ledger.transfer`, committed: returns the movement once it is durable, or raises its error."""
+        return self.submit(TransferRequest(actor, symbol, sender, receiver, units)).result()
+
+    def close(self) -> None:
+        """Settle what is queued, then stop the writers."""
+        with self._guard:
+            if self._closed:
+                return
+            self._closed = True
+            for _ in self._threads:
+                self._queue.put(_STOP)
+        for t in self._threads:
+            t.join()
+
+    def __enter__(self) -> TransferCommitter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is _STOP:
+                return
+            group, stop = [first], False
+            while len(group) < self._max_group:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stop = True
+                    break
+                group.append(item)
+            self._commit([p for p in group if p[1].set_running_or_notify_cancel()])
+            if stop:
+                return
+
+    def _commit(self, group: list[_Pending]) -> None:
+        if not group:
+            return
+        try:
+            with self._sessions.begin() as session:
+                outcomes = transfer_each(session, [request for request, _ in group])
+        except BaseException as exc:  # every caller is told; the writer lives on (unless it must stop)
+            for _, future in group:
+                error = TransferNotCommitted(exc)
+                error.__cause__ = exc
+                future.set_exception(error)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for (_, future), outcome in zip(group, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
