@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -67,6 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         if settings.block_interval > 0:
             chain.set_interval(settings.block_interval)
+        # what start-up built (modules, py-evm's opcode tables, the state cache) lives as long as the
+        # process: keep it out of the cycle collector's full passes, which otherwise rescan it every time
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -82,4 +87,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(contract_routes.router, prefix="/v1")
     app.include_router(chain_routes.router, prefix="/v1")
     install_error_handlers(app)
+    app.add_middleware(rpc_routes.FastPath)
     return app

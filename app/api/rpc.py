@@ -15,9 +15,31 @@ router = APIRouter(tags=["json-rpc"])
 _JSON = "application/json"
 
 
-def _err(code: int, message: str, status: int = 200) -> Response:
-    body = {"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}
-    return Response(orjson.dumps(body), status_code=status, media_type=_JSON)
+def _error_body(code: int, message: str) -> bytes:
+    return orjson.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}})
+
+
+def answer(body: bytes | None, settings: Any, rpc: Any) -> tuple[int, bytes | None]:
+    """HTTP status and response body for one POSTed JSON-RPC body (None: it was over the size limit);
+    a None response body is a notification's empty answer (204)."""
+    if body is None:
+        return 413, _error_body(-32600, f"request body larger than {settings.max_body_bytes} bytes")
+    try:
+        payload: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return 200, _error_body(-32700, "parse error: invalid JSON")
+    if isinstance(payload, list):
+        if not payload:
+            return 200, _error_body(-32600, "invalid request: empty batch")
+        if len(payload) > settings.max_batch:
+            return 200, _error_body(
+                -32600, f"batch of {len(payload)} requests exceeds the limit of {settings.max_batch}"
+            )
+        return 200, orjson.dumps(rpc.handle_batch(payload))
+    result = rpc.handle(payload)
+    if result is None:
+        return 204, None
+    return 200, orjson.dumps(result)
 
 
 async def _read_body(request: Request, limit: int) -> bytes | None:
@@ -35,25 +57,55 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
 
 async def handle_http(request: Request) -> Response:
     settings = request.app.state.settings
-    body = await _read_body(request, settings.max_body_bytes)
+    status, body = answer(await _read_body(request, settings.max_body_bytes), settings, request.app.state.rpc)
     if body is None:
-        return _err(-32600, f"request body larger than {settings.max_body_bytes} bytes", status=413)
-    try:
-        payload: Any = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return _err(-32700, "parse error: invalid JSON")
-    rpc = request.app.state.rpc
-    if isinstance(payload, list):
-        if not payload:
-            return _err(-32600, "invalid request: empty batch")
-        if len(payload) > settings.max_batch:
-            return _err(-32600, f"batch of {len(payload)} requests exceeds the limit of {settings.max_batch}")
-        return Response(orjson.dumps(rpc.handle_batch(payload)), media_type=_JSON)
-    result = rpc.handle(payload)
-    if result is None:
-        return Response(status_code=204)
-    return Response(orjson.dumps(result), media_type=_JSON)
+        return Response(status_code=status)
+    return Response(body, status_code=status, media_type=_JSON)
 
 
 router.add_api_route("/", handle_http, methods=["POST"], include_in_schema=False)
 router.add_api_route("/rpc", handle_http, methods=["POST"], summary="Ethereum JSON-RPC (single or batch)")
+
+
+class FastPath:
+    """ASGI middleware that answers ``POST /`` and ``POST /rpc`` itself, before FastAPI's routing, request
+    object and dependency machinery (about 0.1 ms of a 0.3 ms round trip for a cheap method). Same answers
+    as ``handle_http``, which stays the documented route and serves when this middleware is not installed.
+    Everything else (REST, WebSocket, docs) passes through untouched."""
+
+    _PATHS = frozenset(("/", "/rpc"))
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in self._PATHS:
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        settings = state.settings
+        body = await self._body(scope, receive, settings.max_body_bytes)
+        if body is False:
+            return  # the client went away
+        status, out = answer(body, settings, state.rpc)  # type: ignore[arg-type]
+        headers = [(b"content-type", _JSON.encode()), (b"content-length", b"%d" % len(out or b""))]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": out or b""})
+
+    @staticmethod
+    async def _body(scope: Any, receive: Any, limit: int) -> bytes | None | bool:
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                return None
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return False
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)

@@ -430,7 +430,14 @@ class Chain:
         parent = self._chain.get_canonical_head()
         ts = self._timestamp(parent, timestamp)
         try:
-            mined, rejected = pyevm.mine(self._chain, txs, timestamp=ts, mix_hash=os.urandom(32), edits=edits)
+            mined, rejected = pyevm.mine(
+                self._chain,
+                txs,
+                timestamp=ts,
+                mix_hash=os.urandom(32),
+                edits=edits,
+                header=self._pending_header,
+            )
             self._head = None  # the hooks below read the new head (not yet committed)
             block, txrecs = records.records_from_block(mined)
             with self.engine.begin() as conn:

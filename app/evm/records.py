@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from eth.exceptions import Revert
 from eth_utils import keccak
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
+from app.evm.bulk import insert_rows
 from app.evm.models import BlockRow, LogRow, TransactionRow
 from app.evm.pyevm import MinedBlock, encode_header
 
@@ -117,70 +119,105 @@ def records_from_block(mined: MinedBlock) -> tuple[BlockRecord, tuple[TxRecord, 
     return rec, tuple(txs)
 
 
+_BLOCK_COLS = (
+    "number",
+    "hash",
+    "parent_hash",
+    "timestamp",
+    "gas_used",
+    "gas_limit",
+    "base_fee",
+    "tx_count",
+    "header_rlp",
+)
+_TX_COLS = (
+    "hash",
+    "block_number",
+    "block_hash",
+    "tx_index",
+    "tx_type",
+    "sender",
+    "to",
+    "nonce",
+    "raw",
+    "status",
+    "gas_used",
+    "cumulative_gas_used",
+    "effective_gas_price",
+    "contract_address",
+    "logs_bloom",
+    "revert_data",
+)
+_LOG_COLS = (
+    "block_number",
+    "block_hash",
+    "log_index",
+    "tx_hash",
+    "tx_index",
+    "address",
+    "topic0",
+    "topic1",
+    "topic2",
+    "topic3",
+    "data",
+)
+
+
 def insert_block(conn: Connection, block: BlockRecord, txs: Sequence[TxRecord], header: object) -> None:
-    h = header
-    conn.execute(
-        insert(BlockRow),
-        [
-            {
-                "number": block.number,
-                "hash": block.hash,
-                "parent_hash": h.parent_hash,  # type: ignore[attr-defined]
-                "timestamp": h.timestamp,  # type: ignore[attr-defined]
-                "gas_used": h.gas_used,  # type: ignore[attr-defined]
-                "gas_limit": h.gas_limit,  # type: ignore[attr-defined]
-                "base_fee": h.base_fee_per_gas,  # type: ignore[attr-defined]
-                "tx_count": len(txs),
-                "header_rlp": block.header_rlp,
-            }
-        ],
+    """The block's relational rows, in the caller's transaction (the one that commits its state)."""
+    h: Any = header
+    block_row = (
+        block.number,
+        block.hash,
+        h.parent_hash,
+        h.timestamp,
+        h.gas_used,
+        h.gas_limit,
+        h.base_fee_per_gas,
+        len(txs),
+        block.header_rlp,
     )
+    insert_rows(conn, BlockRow.__table__, _BLOCK_COLS, [block_row])
     if not txs:
         return
-    conn.execute(
-        insert(TransactionRow),
-        [
-            {
-                "hash": t.hash,
-                "block_number": t.block_number,
-                "block_hash": t.block_hash,
-                "tx_index": t.tx_index,
-                "tx_type": t.tx_type,
-                "sender": t.sender,
-                "to": t.to,
-                "nonce": t.nonce,
-                "raw": t.raw,
-                "status": t.status,
-                "gas_used": t.gas_used,
-                "cumulative_gas_used": t.cumulative_gas_used,
-                "effective_gas_price": t.effective_gas_price,
-                "contract_address": t.contract_address,
-                "logs_bloom": t.logs_bloom,
-                "revert_data": t.revert_data,
-            }
-            for t in txs
-        ],
-    )
-    logs = [lg for t in txs for lg in t.logs]
-    if logs:
-        conn.execute(insert(LogRow), [_log_row(lg) for lg in logs])
+    tx_rows = [
+        (
+            t.hash,
+            t.block_number,
+            t.block_hash,
+            t.tx_index,
+            t.tx_type,
+            t.sender,
+            t.to,
+            t.nonce,
+            t.raw,
+            t.status,
+            t.gas_used,
+            t.cumulative_gas_used,
+            t.effective_gas_price,
+            t.contract_address,
+            t.logs_bloom,
+            t.revert_data,
+        )
+        for t in txs
+    ]
+    insert_rows(conn, TransactionRow.__table__, _TX_COLS, tx_rows)
+    log_rows = [_log_row(lg) for t in txs for lg in t.logs]
+    insert_rows(conn, LogRow.__table__, _LOG_COLS, log_rows)
 
 
-def _log_row(lg: LogRecord) -> dict[str, object]:
+def _log_row(lg: LogRecord) -> tuple[Any, ...]:
     topics = list(lg.topics) + [None] * (4 - len(lg.topics))
-    return {
-        "block_number": lg.block_number,
-        "block_hash": lg.block_hash,
-        "log_index": lg.log_index,
-        "tx_hash": lg.tx_hash,
-        "tx_index": lg.tx_index,
-        "address": lg.address,
-        "topic0": topics[0],
-        "topic1": topics[1],
-        "topic2": topics[2],
-        "topic3": topics[3],
-        "data": lg.data,
-    }
+    return (
+        lg.block_number,
+        lg.block_hash,
+        lg.log_index,
+        lg.tx_hash,
+        lg.tx_index,
+        lg.address,
+        *topics[:4],
+        lg.data,
+    )
 
 
 def log_from_row(r: LogRow) -> LogRecord:

@@ -21,14 +21,15 @@ from eth.abc import AtomicWriteBatchAPI
 from eth.db.atomic import AtomicDBWriteBatch
 from eth.db.backends.base import BaseAtomicDB
 from sqlalchemy import Connection, Engine, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from app.evm.bulk import insert_rows
 from app.evm.models import KeyValue
 
 _UNKNOWN = object()  # not in the cache: ask the table
 _ABSENT = object()  # known not to be in the table
 _DELETED = None  # overlay marker for a deleted key
 _CHUNK = 500
+_TABLE = KeyValue.__table__
 
 
 class SqlStateStore(BaseAtomicDB):
@@ -80,10 +81,10 @@ class SqlStateStore(BaseAtomicDB):
         """Write the overlay inside ``conn``'s open transaction. Returns the number of keys written."""
         if not self._pending:
             return 0
-        upserts = [{"key": k, "value": v} for k, v in self._pending.items() if v is not None]
+        upserts = [(k, v) for k, v in self._pending.items() if v is not None]
         deletes = [k for k, v in self._pending.items() if v is None]
         for i in range(0, len(upserts), _CHUNK):
-            conn.execute(_upsert(conn), upserts[i : i + _CHUNK])
+            insert_rows(conn, _TABLE, ("key", "value"), upserts[i : i + _CHUNK], upsert_on="key")
         for i in range(0, len(deletes), _CHUNK):
             conn.execute(delete(KeyValue).where(KeyValue.key.in_(deletes[i : i + _CHUNK])))
         return len(self._pending)
@@ -139,14 +140,3 @@ class SqlStateStore(BaseAtomicDB):
         value: bytes | object = bytes(row[0]) if row is not None else _ABSENT
         self._cache[key] = value
         return value
-
-
-def _upsert(conn: Connection):  # type: ignore[no-untyped-def]
-    table = KeyValue.__table__
-    if conn.dialect.name == "postgresql":
-        stmt = postgresql.insert(table)
-        return stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value})
-    if conn.dialect.name == "sqlite":
-        stmt = sqlite.insert(table)
-        return stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value})
-    raise NotImplementedError(f"unsupported database dialect {conn.dialect.name}")
