@@ -163,7 +163,9 @@ def phase_grouped(url: str, work: list[Transfer], callers: int, writers: int) ->
             def one(t: Transfer) -> None:
                 committer.transfer(actor="bench", symbol=SYMBOL, sender=t[0], receiver=t[1], units=t[2])
 
-            return run_threads(work, callers, one)
+            elapsed = run_threads(work, callers, one)
+        print(f"  mean group {committer.transfers / max(committer.groups, 1):.1f} transfers", flush=True)
+        return elapsed
     finally:
         engine.dispose()
 

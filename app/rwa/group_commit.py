@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from concurrent.futures import Future
 from types import TracebackType
 
@@ -40,14 +41,24 @@ class TransferCommitter:
     `sessions` must not be starved by the callers: give it an engine of its own, with a pool of at least
     `writers` connections."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, max_group: int = 500, writers: int = 1) -> None:
-        if max_group < 1 or writers < 1:
-            raise ValueError("max_group and writers must be at least 1")
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        max_group: int = 500,
+        writers: int = 1,
+        linger: float = 0.002,
+    ) -> None:
+        if max_group < 1 or writers < 1 or linger < 0:
+            raise ValueError("max_group and writers must be at least 1, linger at least 0")
         self._sessions = sessions
         self._max_group = max_group
+        self._linger = linger
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._closed = False
         self._guard = threading.Lock()
+        self.groups = 0  # committed or failed groups, and the transfers they carried (mean group size)
+        self.transfers = 0
         self._threads = [
             threading.Thread(target=self._run, name=f"transfer-committer-{n}", daemon=True)
             for n in range(writers)
@@ -88,27 +99,34 @@ class TransferCommitter:
         self.close()
 
     def _run(self) -> None:
+        expect = 1  # callers answered by this writer's last group: most of them come back at once
         while True:
             first = self._queue.get()
             if first is _STOP:
                 return
             group, stop = [first], False
+            deadline = time.monotonic() + self._linger
             while len(group) < self._max_group:
+                wait = deadline - time.monotonic() if len(group) < expect else 0
                 try:
-                    item = self._queue.get_nowait()
+                    item = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if item is _STOP:
                     stop = True
                     break
                 group.append(item)
-            self._commit([p for p in group if p[1].set_running_or_notify_cancel()])
+            live = [p for p in group if p[1].set_running_or_notify_cancel()]
+            self._commit(live)
+            expect = len(live)
             if stop:
                 return
 
     def _commit(self, group: list[_Pending]) -> None:
         if not group:
             return
+        self.groups += 1
+        self.transfers += len(group)
         try:
             with self._sessions.begin() as session:
                 outcomes = transfer_each(session, [request for request, _ in group])
