@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -171,12 +172,12 @@ def phase(name: str, url: str, path: Path, pubkey: str) -> dict[str, object]:
     return {"s": seconds, "count": count, "base_mb": base, "peak_mb": _peak_mb(), "pubkey": pubkey}
 
 
-def run_phase(name: str, url: str, path: Path, pubkey: str = "") -> dict[str, object]:
+def run_phase(name: str, url: str, path: Path, pubkey: str = "") -> dict[str, Any]:
     argv = [sys.executable, __file__, "--phase", name, "--url", url, "--file", str(path), "--pubkey", pubkey]
     done = subprocess.run(argv, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"{name} failed:\n{done.stdout}{done.stderr}")
-    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
     return result
 
 
@@ -195,7 +196,7 @@ def run(dialect: str, n: int, record_n: int) -> dict[str, float]:
             assert ver["count"] == n, ver
             for name, r in (("export", exp), ("verify", ver)):
                 for k in ("s", "base_mb", "peak_mb"):
-                    out[f"{name}_{k}"] = float(r[k])  # type: ignore[arg-type]
+                    out[f"{name}_{k}"] = float(r[k])
     return out
 
 
