@@ -637,11 +637,15 @@ def bench_node(node: Node, w: Workload, args: argparse.Namespace) -> dict[str, A
 
 
 # -- profile summary (py-spy raw = collapsed stacks: "frame;frame;... count") -------------------------------
+# where a JSON-RPC request becomes ours: the ASGI fast path (or the FastAPI route without it)
+_HANDLERS = ("FastPath.__call__ ", "handle_http ")
+
+
 def summarize_profile(path: Path, top: int = 20) -> str:
     """Shares of the wall-clock samples taken while the server was serving (under uvicorn's Server.run, so
     start-up, migrations and genesis are left out, and not waiting in the event loop's select for the next
-    request; I/O waits such as fsync count): inclusive time of the frames from the JSON-RPC handler down,
-    self time by function and by package."""
+    request, nor the lifespan task parked until shutdown; I/O waits such as fsync count): inclusive time of
+    the frames from the JSON-RPC handler down, self time by function and by package."""
     inclusive: Counter[str] = Counter()
     self_fn: Counter[str] = Counter()
     self_pkg: Counter[str] = Counter()
@@ -653,7 +657,7 @@ def summarize_profile(path: Path, top: int = 20) -> str:
         if (
             stack.rsplit(";", 1)[-1]
             .split(" (", 1)[0]
-            .endswith(("select", "poll", "Runner.run", "run_forever"))
+            .endswith(("select", "poll", "Runner.run", "run_forever", "lifespan"))
         ):
             continue  # the event loop (asyncio or uvloop) waiting for a request; --idle keeps fsync visible
         count = int(n)
@@ -662,7 +666,7 @@ def summarize_profile(path: Path, top: int = 20) -> str:
         leaf = frames[-1]
         self_fn[leaf] += count
         self_pkg[_package(stack.split(";")[-1])] += count
-        start = next((i for i, f in enumerate(frames) if f.startswith("handle_http ")), None)
+        start = next((i for i, f in enumerate(frames) if f.startswith(_HANDLERS)), None)
         if start is not None:
             in_handler += count
             for f in set(frames[start:]):
