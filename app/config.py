@@ -16,6 +16,12 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     # Empty means: a SQLite file under data_dir.
     database_url: str = ""
+    # SQLite only: FULL fsyncs every commit (survives power loss); NORMAL survives kill -9 but not an OS crash
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+
+    # connections the API keeps open (QueuePool size): past it, each request would connect anew and close
+    db_pool_size: int = 20
+    db_max_overflow: int = 20
 
     host: str = "127.0.0.1"
     port: int = 8545

@@ -45,11 +45,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.sqlalchemy_url)
+        engine = make_engine(
+            settings.sqlalchemy_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        )
         chain = Chain(engine, settings)
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         app.state.chain = chain
         app.state.rpc = Rpc(chain)
         app.state.contracts = ContractService(chain)

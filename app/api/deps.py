@@ -37,14 +37,17 @@ def _token(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-def get_principal(request: Request, session: SessionDep) -> Principal:
-    return keys.authenticate(session, _token(request))
+def get_principal(request: Request) -> Principal:
+    """The key's principal, read on a connection of its own in autocommit mode (one statement: no BEGIN,
+    no ROLLBACK), so a request that then waits for a group commit holds no connection meanwhile."""
+    with Session(bind=request.app.state.autocommit_engine) as session:
+        return keys.authenticate(session, _token(request))
 
 
-PrincipalDep = Annotated[Principal, Depends(get_principal, scope="function")]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_committer(request: Request) -> TransferCommitter:
+async def get_committer(request: Request) -> TransferCommitter:  # async: no worker thread for this
     return request.app.state.committer  # type: ignore[no-any-return]
 
 

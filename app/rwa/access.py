@@ -15,7 +15,7 @@ from app.rwa.errors import PermissionDenied
 from app.rwa.identities import identity_of_wallet
 from app.rwa.models import Asset
 
-__all__ = ["Permission", "Principal", "Role", "require_own_wallet", "status_permission"]
+__all__ = ["Permission", "Principal", "Role", "check_own_wallet", "require_own_wallet", "status_permission"]
 
 
 class Permission(enum.StrEnum):
@@ -107,5 +107,11 @@ def status_permission(current: str, target: str) -> Permission:
 
 def require_own_wallet(session: Session, who: Principal, address: str) -> None:
     """An investor moves units only out of its own identity's wallets."""
-    if who.role is Role.INVESTOR and identity_of_wallet(session, address) != who.identity_id:
+    if who.role is Role.INVESTOR:
+        check_own_wallet(who, address, identity_of_wallet(session, address))
+
+
+def check_own_wallet(who: Principal, address: str, identity_id: int | None) -> None:
+    """`require_own_wallet` for a wallet already loaded: `identity_id` is its identity (None: unknown)."""
+    if who.role is Role.INVESTOR and identity_id != who.identity_id:
         raise PermissionDenied(f"wallet {address} is not one of this investor's wallets")

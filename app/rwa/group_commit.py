@@ -25,6 +25,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.rwa.access import Principal
 from app.rwa.errors import TransferNotCommitted
 from app.rwa.movements import MovementView
 from app.rwa.settle import TransferRequest, transfer_each
@@ -75,9 +76,20 @@ class TransferCommitter:
             self._queue.put((request, future))
         return future
 
-    def transfer(self, *, actor: str, symbol: str, sender: str, receiver: str, units: int) -> MovementView:
-        """`ledger.transfer`, committed: returns the movement once it is durable, or raises its error."""
-        return self.submit(TransferRequest(actor, symbol, sender, receiver, units)).result()
+    def transfer(
+        self,
+        *,
+        actor: str,
+        symbol: str,
+        sender: str,
+        receiver: str,
+        units: int,
+        principal: Principal | None = None,
+    ) -> MovementView:
+        """`ledger.transfer`, committed: returns the movement once it is durable, or raises its error.
+        With `principal`, also refused (PermissionDenied) if that key may not make this transfer."""
+        request = TransferRequest(actor, symbol, sender, receiver, units, principal)
+        return self.submit(request).result()
 
     def close(self) -> None:
         """Settle what is queued, then stop the writers."""

@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.rwa import audit
 from app.rwa.access import Principal
@@ -27,7 +27,9 @@ def hash_token(token: str) -> bytes:
 def authenticate(session: Session, token: str | None) -> Principal:
     if not token:
         raise NotAuthenticated()
-    key = session.scalars(select(ApiKey).where(ApiKey.token_hash == hash_token(token))).one_or_none()
+    # one statement: the key's assets joined in, not fetched by a second query
+    stmt = select(ApiKey).options(joinedload(ApiKey.assets)).where(ApiKey.token_hash == hash_token(token))
+    key = session.scalars(stmt).unique().one_or_none()
     if key is None or key.revoked_at is not None:
         raise NotAuthenticated("unknown or revoked API key")
     return _principal(key)

@@ -15,24 +15,29 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from app.rwa import audit, bulk, compliance
+from app.rwa.access import Permission, Principal, check_own_wallet
 from app.rwa.compliance import restricted
 from app.rwa.domain import MovementKind, Restriction
 from app.rwa.errors import AssetNotFound, RwaError, WalletNotFound
-from app.rwa.models import Holding, Movement
+from app.rwa.models import Asset, Holding, Movement, Wallet
 from app.rwa.movements import MovementView
-from app.rwa.repo import utcnow, wallets_found
+from app.rwa.repo import asset_by_symbol, utcnow, wallets_found
 from app.rwa.snapshot import Book, movement_addresses, open_book
 
 
 @dataclass(frozen=True, slots=True)
 class TransferRequest:
-    """One transfer as a caller asks for it (addresses in any case; `settle` validates them)."""
+    """One transfer as a caller asks for it (addresses in any case; `settle` validates them).
+
+    With `principal`, the transfer is also authorized as the REST route would (the permission on the
+    asset, an investor's own wallet), on the rows the transfer loads anyway."""
 
     actor: str
     symbol: str
     sender: str
     receiver: str
     units: int
+    principal: Principal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,28 +120,32 @@ def _settle_asset(
     now: datetime,
 ) -> list[audit.Entry]:
     wallets = wallets_found(session, {a for _, s, r in todo for a in (s, r)})
+    try:
+        asset = asset_by_symbol(session, symbol)
+    except AssetNotFound:  # raised before anything is locked or written
+        for i, _, _ in todo:
+            outcomes[i] = AssetNotFound(symbol)  # one error object per caller: each raises its own
+        return []
     known = []
     for i, s, r in todo:
-        missing = sorted({s, r} - wallets.keys())
-        if missing:
-            outcomes[i] = WalletNotFound(missing[0])
+        try:
+            _authorize(requests[i].principal, asset, s, wallets.get(s))
+            for missing in sorted({s, r} - wallets.keys())[:1]:
+                raise WalletNotFound(missing)
+        except RwaError as exc:
+            outcomes[i] = exc
         else:
             known.append((i, s, r))
     if not known:
         return []
-    try:
-        book = open_book(
-            session,
-            symbol,
-            {a for _, s, r in known for a in (s, r)},
-            receivers=[r for _, _, r in known],
-            lock=True,
-            wallets=wallets,
-        )
-    except AssetNotFound:  # raised before anything is locked or written
-        for i, _, _ in known:
-            outcomes[i] = AssetNotFound(symbol)  # one error object per caller: each raises its own
-        return []
+    book = open_book(
+        session,
+        symbol,
+        {a for _, s, r in known for a in (s, r)},
+        receivers=[r for _, _, r in known],
+        lock=True,
+        wallets=wallets,
+    )
     accepted, moves = [], []
     for i, s, r in known:
         units = requests[i].units
@@ -156,3 +165,10 @@ def _settle_asset(
             audit.Entry(v.actor, "ledger.transfer", f"asset:{symbol}", payload | {"issued_units": issued})
         )
     return entries
+
+
+def _authorize(who: Principal | None, asset: Asset, sender: str, wallet: Wallet | None) -> None:
+    """The route's checks, in its order: the permission on the asset, then an investor's own wallet."""
+    if who is not None:
+        who.require(Permission.TRANSFER, asset)
+        check_own_wallet(who, sender, wallet.identity_id if wallet is not None else None)

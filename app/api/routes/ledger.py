@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter
 
 from app.api.deps import CommitterDep, PrincipalDep, SessionDep
@@ -18,6 +20,7 @@ from app.api.schemas import (
 )
 from app.rwa import access, agent, ledger
 from app.rwa.access import Permission
+from app.rwa.group_commit import TransferRequest
 from app.rwa.repo import asset_by_symbol
 
 router = APIRouter(prefix="/assets/{symbol}", tags=["ledger"])
@@ -45,16 +48,12 @@ def can_transfer(symbol: str, body: TransferIn, session: SessionDep, who: Princi
 
 
 @router.post("/transfers", status_code=201, response_model=MovementOut)
-def transfer(
-    symbol: str, body: TransferIn, session: SessionDep, who: PrincipalDep, committer: CommitterDep
-) -> object:
-    """One transfer, group-committed with the others arriving at the same time: answered after the
-    commit that holds it, with its own movement and audit entry, or its own error."""
-    who.require(Permission.TRANSFER, asset_by_symbol(session, symbol))
-    access.require_own_wallet(session, who, body.sender)
-    return committer.transfer(
-        actor=who.actor, symbol=symbol, sender=body.sender, receiver=body.receiver, units=body.units
-    )
+async def transfer(symbol: str, body: TransferIn, who: PrincipalDep, committer: CommitterDep) -> object:
+    """One transfer, group-committed with the others arriving at the same time: authorized, checked and
+    written in the group's transaction, answered after its commit with its own movement and audit entry,
+    or its own error. The request holds no database connection, nor a worker thread, while it waits."""
+    request = TransferRequest(who.actor, symbol, body.sender, body.receiver, body.units, who)
+    return await asyncio.wrap_future(committer.submit(request))
 
 
 @router.post("/transfers/batch", status_code=201, response_model=list[MovementOut])
