@@ -52,7 +52,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
-        app.state.autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         app.state.chain = chain
         app.state.rpc = Rpc(chain)
         app.state.contracts = ContractService(chain)

@@ -37,14 +37,19 @@ def _token(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-def get_principal(request: Request) -> Principal:
-    """The key's principal, read on a connection of its own in autocommit mode (one statement: no BEGIN,
-    no ROLLBACK), so a request that then waits for a group commit holds no connection meanwhile."""
-    with Session(bind=request.app.state.autocommit_engine) as session:
-        return keys.authenticate(session, _token(request))
+async def get_token(request: Request) -> str | None:
+    """The API key as sent, unchecked: for a route that authenticates it itself (in a group commit)."""
+    return _token(request)
 
 
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
+TokenDep = Annotated[str | None, Depends(get_token)]
+
+
+def get_principal(request: Request, session: SessionDep) -> Principal:
+    return keys.authenticate(session, _token(request))
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal, scope="function")]
 
 
 async def get_committer(request: Request) -> TransferCommitter:  # async: no worker thread for this

@@ -21,18 +21,34 @@ import queue
 import threading
 import time
 from concurrent.futures import Future
+from dataclasses import dataclass
 from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.rwa import keys
 from app.rwa.access import Principal
-from app.rwa.errors import TransferNotCommitted
+from app.rwa.errors import RwaError, TransferNotCommitted
 from app.rwa.movements import MovementView
 from app.rwa.settle import TransferRequest, transfer_each
 
-__all__ = ["TransferCommitter", "TransferRequest"]
+__all__ = ["KeyedTransfer", "TransferCommitter", "TransferRequest"]
 
-_Pending = tuple[TransferRequest, "Future[MovementView]"]
+
+@dataclass(frozen=True, slots=True)
+class KeyedTransfer:
+    """A transfer asked for with an API key not yet checked (the REST route's case): the group
+    authenticates every key it carries in one statement, in its own transaction, and then settles the
+    transfer as that key's principal (its actor, its permissions); a bad key fails this transfer alone."""
+
+    token: str | None
+    symbol: str
+    sender: str
+    receiver: str
+    units: int
+
+
+_Pending = tuple[TransferRequest | KeyedTransfer, "Future[MovementView]"]
 _STOP = None
 
 
@@ -67,7 +83,7 @@ class TransferCommitter:
         for t in self._threads:
             t.start()
 
-    def submit(self, request: TransferRequest) -> Future[MovementView]:
+    def submit(self, request: TransferRequest | KeyedTransfer) -> Future[MovementView]:
         """Queue a transfer; the future resolves after the commit that holds it (or fails with its error)."""
         future: Future[MovementView] = Future()
         with self._guard:
@@ -141,7 +157,7 @@ class TransferCommitter:
         self.transfers += len(group)
         try:
             with self._sessions.begin() as session:
-                outcomes = transfer_each(session, [request for request, _ in group])
+                outcomes = _settle(session, [request for request, _ in group])
         except BaseException as exc:  # every caller is told; the writer lives on (unless it must stop)
             for _, future in group:
                 error = TransferNotCommitted(exc)
@@ -155,3 +171,26 @@ class TransferCommitter:
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
+
+
+def _settle(
+    session: Session, requests: list[TransferRequest | KeyedTransfer]
+) -> list[MovementView | RwaError]:
+    """`transfer_each`, after authenticating the keyed requests (one statement for all of them)."""
+    keyed = [r for r in requests if isinstance(r, KeyedTransfer)]
+    who = iter(keys.authenticate_all(session, [r.token for r in keyed]) if keyed else ())
+    outcomes: list[MovementView | RwaError | None] = []
+    todo: list[TransferRequest] = []
+    for r in requests:
+        if isinstance(r, TransferRequest):
+            todo.append(r)
+            outcomes.append(None)
+            continue
+        principal = next(who)
+        if isinstance(principal, RwaError):
+            outcomes.append(principal)
+            continue
+        todo.append(TransferRequest(principal.actor, r.symbol, r.sender, r.receiver, r.units, principal))
+        outcomes.append(None)
+    settled = iter(transfer_each(session, todo) if todo else ())
+    return [o if o is not None else next(settled) for o in outcomes]

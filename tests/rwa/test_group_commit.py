@@ -16,24 +16,34 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import make_engine, make_sessionmaker
-from app.rwa import assets, ledger, movements
+from app.rwa import assets, keys, ledger, movements
 from app.rwa.audit_models import AuditEntry
 from app.rwa.canonical import ZERO_HASH, entry_hash, format_time
 from app.rwa.domain import Restriction
 from app.rwa.errors import (
     InsufficientFreeBalance,
     InvalidUnits,
+    NotAuthenticated,
+    PermissionDenied,
     RwaError,
     TransferNotCommitted,
     TransferRestricted,
     WalletNotFound,
 )
-from app.rwa.group_commit import TransferCommitter, TransferRequest
+from app.rwa.group_commit import KeyedTransfer, TransferCommitter, TransferRequest
 from app.rwa.movements import MovementView
 from app.rwa.repo import asset_by_symbol, begin_write, wallets_by_address
 from app.rwa.settle import transfer_each
 from app.rwa.snapshot import lock_holdings
-from tests.rwa.factories import ACTOR, address, audit_size, ledger_state, make_asset, make_investor
+from tests.rwa.factories import (
+    ACTOR,
+    address,
+    audit_size,
+    ledger_state,
+    make_asset,
+    make_investor,
+    make_key,
+)
 
 
 @pytest.fixture
@@ -296,3 +306,41 @@ def test_a_closed_committer_refuses_new_transfers(sm):
     committer.close()
     with pytest.raises(RuntimeError):
         committer.submit(TransferRequest(ACTOR, "X", address(1), address(2), 1))
+
+
+def test_keys_are_checked_in_the_group_each_for_its_own_transfer(sm, committer):
+    """The REST route's case: the group authenticates the keys; a bad key or a wallet out of an investor's
+    scope fails that transfer alone, and an accepted one is audited under its key."""
+    sym, (a, b) = _market(sm, 2, 100)
+    with sm.begin() as s:
+        make_investor(s, address("gc-sink"))
+        investor = make_investor(s, c := address(f"gc-own-{random.random()}"))
+        ledger.issue(s, actor=ACTOR, symbol=sym, wallet=c, units=50)
+        admin = make_key(s, "admin")
+        own = make_key(s, "investor", identity_id=investor)
+        revoked = make_key(s, "admin")
+        keys.revoke_key(s, actor=ACTOR, prefix=revoked.split("_")[1])
+    blocker, first = _blocked_first_group(sm, committer, sym, a)
+    group = [
+        KeyedTransfer(admin, sym, a, b, 10),
+        KeyedTransfer(None, sym, a, b, 10),
+        KeyedTransfer("aur_nope_nope", sym, a, b, 10),
+        KeyedTransfer(revoked, sym, a, b, 10),
+        KeyedTransfer(own, sym, a, b, 10),  # not the investor's wallet
+        KeyedTransfer(own, sym, c, b, 20),
+    ]
+    futures = [committer.submit(r) for r in group]
+    blocker.rollback()
+    blocker.close()
+    first.result(10)
+    outcomes = [_outcome(f) for f in futures]
+    assert committer.groups == 2
+    assert all(isinstance(o, NotAuthenticated) for o in outcomes[1:4])
+    assert isinstance(outcomes[4], PermissionDenied)
+    assert outcomes[0].actor == f"key:{admin.split('_')[1]}"
+    assert outcomes[5].actor == f"key:{own.split('_')[1]}"
+    held = _balances(sm, sym)
+    assert (held[a], held[b], held[c]) == (89, 130, 30)
+    with sm() as s:
+        last = _chain(s)[-2:]
+    assert [e.actor for e in last] == [outcomes[0].actor, outcomes[5].actor]

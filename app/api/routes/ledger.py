@@ -6,7 +6,7 @@ import asyncio
 
 from fastapi import APIRouter
 
-from app.api.deps import CommitterDep, PrincipalDep, SessionDep
+from app.api.deps import CommitterDep, PrincipalDep, SessionDep, TokenDep
 from app.api.schemas import (
     BatchIn,
     ForcedTransferIn,
@@ -20,7 +20,7 @@ from app.api.schemas import (
 )
 from app.rwa import access, agent, ledger
 from app.rwa.access import Permission
-from app.rwa.group_commit import TransferRequest
+from app.rwa.group_commit import KeyedTransfer
 from app.rwa.repo import asset_by_symbol
 
 router = APIRouter(prefix="/assets/{symbol}", tags=["ledger"])
@@ -48,11 +48,12 @@ def can_transfer(symbol: str, body: TransferIn, session: SessionDep, who: Princi
 
 
 @router.post("/transfers", status_code=201, response_model=MovementOut)
-async def transfer(symbol: str, body: TransferIn, who: PrincipalDep, committer: CommitterDep) -> object:
-    """One transfer, group-committed with the others arriving at the same time: authorized, checked and
-    written in the group's transaction, answered after its commit with its own movement and audit entry,
-    or its own error. The request holds no database connection, nor a worker thread, while it waits."""
-    request = TransferRequest(who.actor, symbol, body.sender, body.receiver, body.units, who)
+async def transfer(symbol: str, body: TransferIn, token: TokenDep, committer: CommitterDep) -> object:
+    """One transfer, group-committed with the others arriving at the same time: its key authenticated,
+    the transfer authorized, checked and written in the group's transaction, and answered after that
+    commit with its own movement and audit entry, or its own error. The request holds no database
+    connection, nor a worker thread, at any time."""
+    request = KeyedTransfer(token, symbol, body.sender, body.receiver, body.units)
     return await asyncio.wrap_future(committer.submit(request))
 
 
