@@ -264,7 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch", type=int, default=500, help="transfers per transaction in the batch phase")
     p.add_argument(
         "--phases",
-        default="serial,threads,grouped@4,grouped@16,grouped@64,batch,batch-threads,http,http@64,http-batch",
+        default="serial,threads,grouped@4,grouped@16,grouped@32,grouped@64,grouped@128,"
+        "batch,batch-threads,http,http@16,http@64,http-batch",
     )
     p.add_argument("--goal", type=float, default=2000.0, help="transfers/s the best phase should reach")
     p.add_argument("--json", type=Path, help="also write the results here")

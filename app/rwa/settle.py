@@ -145,6 +145,7 @@ def _settle_asset(
         receivers=[r for _, _, r in known],
         lock=True,
         wallets=wallets,
+        asset=asset,
     )
     accepted, moves = [], []
     for i, s, r in known:

@@ -170,10 +170,12 @@ def open_book(
     lock: bool,
     supply: bool = False,
     wallets: dict[str, Wallet] | None = None,
+    asset: Asset | None = None,
 ) -> Book:
     """Load (and with `lock`, lock) the book of `addresses` for asset `symbol`; `receivers` get rows.
-    `wallets`, when given, are these addresses' wallets already loaded (with their identities)."""
-    asset = asset_by_symbol(session, symbol)
+    `wallets` and `asset`, when given, are these addresses' wallets (with their identities) and the
+    asset, already loaded in this transaction."""
+    asset = asset if asset is not None else asset_by_symbol(session, symbol)
     wallets = wallets if wallets is not None else wallets_by_address(session, addresses)
     rules = rules_of(asset.rules)
     if lock:
