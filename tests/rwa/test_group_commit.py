@@ -85,6 +85,22 @@ def _chain(session: Session) -> list[AuditEntry]:
 
 
 def test_concurrent_callers_each_get_their_own_durable_outcome(sm, committer):
+    _many_callers(sm, committer)
+
+
+@pytest.mark.postgres
+def test_several_writers_keep_every_invariant(pg_url):
+    """Three writers: groups prepare while the one before commits, and meet at row locks and the log."""
+    engine = make_engine(pg_url, pool_size=3, max_overflow=0)
+    try:
+        sm = make_sessionmaker(engine)
+        with TransferCommitter(sm, writers=3) as committer:
+            _many_callers(sm, committer)
+    finally:
+        engine.dispose()
+
+
+def _many_callers(sm: sessionmaker[Session], committer: TransferCommitter) -> None:
     """16 callers, 25 transfers each, amounts chosen so that many are refused for want of units."""
     sym, wallets = _market(sm, 6, 500)
     with sm() as s:
