@@ -46,7 +46,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(
-            settings.sqlalchemy_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+            settings.sqlalchemy_url,
+            sqlite_synchronous=settings.sqlite_synchronous,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
         )
         chain = Chain(engine, settings)
         app.state.settings = settings
@@ -61,7 +64,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.ws_connections = 0
         # its own connections: callers waiting for it must never hold the ones it needs
         committer_engine = make_engine(
-            settings.sqlalchemy_url, pool_size=settings.transfer_writers, max_overflow=0
+            settings.sqlalchemy_url,
+            sqlite_synchronous=settings.sqlite_synchronous,
+            pool_size=settings.transfer_writers,
+            max_overflow=0,
         )
         app.state.committer = TransferCommitter(
             make_sessionmaker(committer_engine),
