@@ -399,11 +399,14 @@ class Node:
 
 class Ours(Node):
     def __init__(self, workdir: Path, db: str, profile: Path | None, profile_rate: int) -> None:
-        super().__init__(f"ours-{db}", f"aurigraph ({db})", workdir)
+        label = "sqlite, synchronous=NORMAL" if db == "sqlite-normal" else db
+        super().__init__(f"ours-{db}", f"aurigraph ({label})", workdir)
         self.db = db
         self.profile = profile
         self.profile_rate = profile_rate
-        if db == "sqlite":
+        # sqlite-normal: the same SQLite file without the fsync per commit (survives kill -9, not power loss)
+        self.synchronous = "NORMAL" if db == "sqlite-normal" else "FULL"
+        if db.startswith("sqlite"):
             self.url = f"sqlite:///{(workdir / 'ours.db').as_posix()}"
         else:
             self.url = self._pg_schema()
@@ -454,7 +457,12 @@ class Ours(Node):
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AURIGRAPH_")}  # defaults only
-        env.update(AURIGRAPH_DATABASE_URL=self.url, AURIGRAPH_DATA_DIR=str(self.workdir), AURIGRAPH_ENV="dev")
+        env.update(
+            AURIGRAPH_DATABASE_URL=self.url,
+            AURIGRAPH_DATA_DIR=str(self.workdir),
+            AURIGRAPH_ENV="dev",
+            AURIGRAPH_SQLITE_SYNCHRONOUS=self.synchronous,
+        )
         return env
 
 
@@ -864,9 +872,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--phases", type=_csv(PHASES), default=list(PHASES), help="phases: serial,batch,call")
     p.add_argument(
         "--db",
-        type=_csv(("sqlite", "postgresql")),
+        type=_csv(("sqlite", "postgresql", "sqlite-normal")),
         default=["sqlite"],
-        help="our server's database: sqlite, postgresql, or both (ours runs once per database)",
+        help="our server's database: sqlite, postgresql, sqlite-normal (SQLite with synchronous=NORMAL: no "
+        "fsync per commit), or several (ours runs once per database)",
     )
     p.add_argument(
         "--ganache-hardfork", default="shanghai", help="newest Ganache 7.9.2 knows (default shanghai)"
