@@ -13,9 +13,9 @@ the whole group and writes none of it (a caller that got no answer cannot assume
 any lost connection). If the group's transaction fails (the database went away, a conflict), every caller
 of the group gets TransferNotCommitted and nothing of the group is written.
 
-The writer waits up to `linger` (2 ms) for as many transfers as its last group answered, since those
-callers mostly come straight back; without it groups split into two halves that alternate. A lone caller
-(last group of one) never waits.
+The writer waits up to `linger` (2 ms) for the callers its last group answered (they mostly come straight
+back) and those who queued during that commit; without it, groups split into two halves that alternate,
+each paying a commit. A lone caller (last group of one, nobody queued) never waits.
 
 `writers` > 1 runs that many writers (PostgreSQL): a group then prepares while the one before it commits,
 and waits for it only at the rows both touch and at the audit log's lock."""
@@ -132,7 +132,7 @@ class TransferCommitter:
         self.close()
 
     def _run(self) -> None:
-        expect = 1  # callers answered by this writer's last group: most of them come back at once
+        expect = 1  # the size the next group can expect to reach within `linger`
         while True:
             first = self._queue.get()
             if first is _STOP:
@@ -151,7 +151,9 @@ class TransferCommitter:
                 group.append(item)
             live = [p for p in group if p[1].set_running_or_notify_cancel()]
             self._commit(live)
-            expect = len(live)
+            # the callers just answered, and those who queued meanwhile, make the next group: waiting for
+            # both keeps two halves from alternating, each half paying a commit of its own
+            expect = len(live) + self._queue.qsize()
             if stop:
                 return
 
