@@ -404,56 +404,34 @@ class CallContext:
         self.state: StateAPI = vm.build_state(vm.chaindb.db, free, vm.chain_context, prev_hashes)
         self.builder = vm.get_transaction_builder()
 
-    def _execute(
-        self,
-        executor: Any,
-        intrinsic_gas: int,
-        sender: bytes,
-        to: bytes,
-        data: bytes,
-        value: int,
-        gas: int,
-        gas_price: int,
-        nonce: int,
-    ) -> ComputationAPI:
-        """The message of a transaction run straight on the interpreter, as the executor's
-        ``build_evm_message`` + ``build_computation`` would, minus what a call that is reverted right after
-        does not need: charging the (zero) up-front fee, bumping the sender's nonce, finalizing (refunds,
-        fee payment, touched-account cleanup) and py-evm's eagerly formatted debug log of the whole code.
-        Warm addresses, EIP-7702 delegations and the create-collision rule are kept (about 25% of a call)."""
-        state = self.state
+    def _execute(self, executor: Any, tx: Any, gas_price: int) -> ComputationAPI:
+        """The message of ``tx`` run straight on the interpreter, as the executor's ``build_evm_message`` +
+        ``build_computation`` would, minus what a call that is reverted right after does not need: charging
+        the (zero) up-front fee, bumping the sender's nonce, finalizing (refunds, fee payment, touched-account
+        cleanup) and py-evm's eagerly formatted debug log of the whole code. Warm addresses, EIP-7702
+        delegations and the create-collision rule are kept (about 25% of a call)."""
+        state, sender, create = self.state, tx.sender, not tx.to
+        code, delegated_to = (tx.data, None) if create else executor.get_code_at_address(tx.to)
+        message = Message(
+            gas=tx.gas - tx.intrinsic_gas,
+            to=tx.to,
+            sender=sender,
+            value=tx.value,
+            data=b"" if create else tx.data,
+            code=code,
+            create_address=keccak(rlp.encode([sender, tx.nonce]))[12:] if create else None,
+            is_delegation=delegated_to is not None,
+        )
         context = state.get_transaction_context_class()(gas_price=gas_price, origin=sender)
-        if to:
-            code, delegated_to = executor.get_code_at_address(to)
-            message = Message(
-                gas=gas - intrinsic_gas,
-                to=to,
-                sender=sender,
-                value=value,
-                data=data,
-                code=code,
-                is_delegation=delegated_to is not None,
-            )
-        else:
-            address = keccak(rlp.encode([sender, nonce]))[12:]
-            message = Message(
-                gas=gas - intrinsic_gas,
-                to=b"",
-                sender=sender,
-                value=value,
-                data=b"",
-                code=data,
-                create_address=address,
-            )
         state.mark_address_warm(sender)
         state.mark_address_warm(message.storage_address)
-        if not to and state.has_code_or_nonce(message.storage_address):
+        if create and state.has_code_or_nonce(message.storage_address):
             computation = state.get_computation(message, context)
             computation.error = ContractCreationCollision("address collision while creating a contract")
             return computation
-        if to:
-            return state.computation_class.apply_message(state, message, context)
-        return state.computation_class.apply_create_message(state, message, context)
+        if create:
+            return state.computation_class.apply_create_message(state, message, context)
+        return state.computation_class.apply_message(state, message, context)
 
     def run(
         self,
@@ -477,9 +455,7 @@ class CallContext:
             with deadline(timeout):
                 executor = state.get_transaction_executor()
                 executor.validate_transaction(tx)
-                computation = self._execute(
-                    executor, unsigned.intrinsic_gas, sender, to, data, value, gas, gas_price, nonce
-                )
+                computation = self._execute(executor, tx, gas_price)
         except ValidationError as exc:
             from app.evm.errors import InsufficientFunds, InvalidTransaction
 
