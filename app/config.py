@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     max_batch: int = 1000
     rpc_gas_cap: int = 50_000_000
     call_timeout_s: float = 5.0
+    rpc_threads: int = 8  # JSON-RPC over HTTP runs on these threads, off the event loop
     max_filters: int = 1000
     max_logs: int = 10_000
     max_ws_connections: int = 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.chain = chain
         app.state.rpc = Rpc(chain)
+        app.state.rpc_pool = ThreadPoolExecutor(settings.rpc_threads, thread_name_prefix="rpc")
         app.state.contracts = ContractService(chain)
         # contracts deployed by raw transactions (JSON-RPC, cast, Hardhat) are recorded and audited too
         chain.default_hooks.append(app.state.contracts.record_foreign_deploy(on_record=chain_audit))
@@ -83,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            app.state.rpc_pool.shutdown(wait=True, cancel_futures=True)
             app.state.committer.close()
             committer_engine.dispose()
             chain.close()

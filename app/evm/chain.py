@@ -92,6 +92,8 @@ class Chain:
                 )
             self.store.committed()
         self.time_offset = self._load_time_offset()
+        # the newest committed block's number, readable without the lock (eth_blockNumber on the event loop)
+        self.head_number: int = self._chain.get_canonical_head().block_number
 
     # -- reads: heads and state ------------------------------------------------------------------------
     @property
@@ -456,6 +458,7 @@ class Chain:
             raise
         self.store.committed()
         self._pending_header = self._head = None
+        self.head_number = block.number
         self._call_ctx = None
         for t in txrecs:
             self._hooks.pop(t.hash, None)
@@ -481,6 +484,7 @@ class Chain:
             raise
         self.store.committed()
         self._pending_header = self._head = None
+        self.head_number = number
         self._recent.clear()
         self._call_ctx = None
         self.pool.clear()

@@ -23,6 +23,10 @@ Method = Callable[..., Any]
 
 
 class Rpc:
+    # answered without the chain lock, the database or any real work (constants, the committed head's
+    # number): safe to answer on a server's event loop
+    INSTANT = frozenset(("web3_clientVersion", "net_version", "eth_chainId", "eth_blockNumber"))
+
     def __init__(self, chain: Chain) -> None:
         self.chain = chain
         self.filters = FilterRegistry(chain.settings.max_filters)
@@ -168,7 +172,7 @@ class Rpc:
         return False
 
     def rpc_eth_blockNumber(self) -> str:
-        return hx(self.chain.head.block_number)
+        return hx(self.chain.head_number)
 
     def rpc_eth_accounts(self) -> list[str]:
         return ["0x" + a.address.hex() for a in self.chain.accounts]
@@ -341,9 +345,8 @@ class Rpc:
         raise MethodDisabled("pending transaction filters are not supported")
 
     def rpc_eth_getFilterChanges(self, fid: Any) -> list[Any]:
-        f = self.filters.get(fid)
         head = self.chain.head.block_number
-        start, f.last_block = f.last_block + 1, head
+        f, start = self.filters.advance(fid, head)
         if start > head:
             return []
         if f.kind == "blocks":

@@ -8,12 +8,15 @@ the overlay into the cache after the transaction commits; ``discard()`` drops it
 
 ``atomic_batch()`` keeps py-evm's contract: all of a batch reaches the overlay or none of it does.
 
-One writer at a time: the chain holds a lock around every use, and misses are cached (a key absent from
-the table stays absent until this process writes it).
+One writer at a time: the chain holds a lock around every write, and misses are cached (a key absent
+from the table stays absent until this process writes it). Reads of committed state (eth_getBalance...)
+may come from several JSON-RPC threads at once: a miss reads the table through one connection, under a
+lock of its own.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -38,6 +41,7 @@ class SqlStateStore(BaseAtomicDB):
         self._cache: dict[bytes, bytes | object] = {}
         self._pending: dict[bytes, bytes | None] = {}
         self._reader: Connection | None = None
+        self._reader_lock = threading.Lock()
         self._complete = False  # the cache holds every row: a miss is authoritative, no query needed
 
     # -- DatabaseAPI -------------------------------------------------------------------------------
@@ -122,21 +126,23 @@ class SqlStateStore(BaseAtomicDB):
         self._complete = False
 
     def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        with self._reader_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
 
     # -- internals ---------------------------------------------------------------------------------
     def _load(self, key: bytes) -> bytes | object:
         if self._complete:
             return _ABSENT
-        if self._reader is None:
-            self._reader = self._engine.connect()
-        try:
-            row = self._reader.execute(select(KeyValue.value).where(KeyValue.key == key)).first()
-        finally:
-            # end the implicit read transaction so SQLite's WAL can checkpoint
-            self._reader.rollback()
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = self._engine.connect()
+            try:
+                row = self._reader.execute(select(KeyValue.value).where(KeyValue.key == key)).first()
+            finally:
+                # end the implicit read transaction so SQLite's WAL can checkpoint
+                self._reader.rollback()
         value: bytes | object = bytes(row[0]) if row is not None else _ABSENT
         self._cache[key] = value
         return value

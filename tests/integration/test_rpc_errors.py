@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import httpx
 import pytest
 from eth_account import Account
@@ -134,3 +137,30 @@ def test_unknown_block_and_transaction(server):
     assert server.rpc("eth_getTransactionReceipt", "0x" + "22" * 32)["result"] is None
     err = server.rpc("eth_getBalance", OTHER, "0xffffff")["error"]
     assert err["code"] == -32001
+
+
+def test_a_long_call_does_not_hold_up_other_requests(server):
+    """A call that runs into the time limit (CALL_TIMEOUT_S, 5 s by default) is worked on a JSON-RPC
+    thread: while it runs, the server still answers other JSON-RPC requests and the REST API."""
+    loop_forever = "0x5b600056"  # JUMPDEST PUSH1 0 JUMP, run as the init code of a create call
+    answers: dict[str, httpx.Response] = {}
+
+    def slow() -> None:
+        body = {"jsonrpc": "2.0", "id": 7, "method": "eth_call", "params": [{"data": loop_forever}, "latest"]}
+        answers["slow"] = httpx.post(server.url, json=body, timeout=60)
+
+    worker = threading.Thread(target=slow)
+    worker.start()
+    time.sleep(0.5)
+    assert worker.is_alive(), answers.get("slow") and answers["slow"].text
+    chain_id = server.rpc("eth_chainId")
+    head = server.rpc("eth_blockNumber")
+    rest = httpx.get(server.url + "/v1/audit/public-key", timeout=30)
+    call_still_running = worker.is_alive()
+    worker.join(60)
+    assert chain_id["result"] == "0x7a69"
+    assert int(head["result"], 16) >= 0
+    assert rest.status_code == 200 and len(rest.json()["public_key"]) == 64
+    assert call_still_running, "the other requests were answered only after the long call ended"
+    error = answers["slow"].json()["error"]
+    assert error["code"] == -32603 and "timed out" in error["message"]
