@@ -80,6 +80,7 @@ class Chain:
         # run in the block's transaction for every transaction without a hook of its own (e.g. recording
         # contracts deployed over JSON-RPC in the registry, with their audit entry)
         self.default_hooks: list[MinedHook] = []
+        self._next_timestamp: int | None = None
         self._interval = 0.0
         self._ticker: threading.Thread | None = None
         self._closed = threading.Event()
@@ -149,13 +150,18 @@ class Chain:
             raise InvalidParams(f"failed to decode signed transaction: {exc}") from exc
         return self.submit(tx, on_mined)
 
-    def send_transaction(self, params: dict[str, Any], on_mined: MinedHook | None = None) -> bytes:
-        sender = params["from"]
-        account = self._keys.get(sender)
+    def signer(self, address: bytes) -> Any:
+        """The dev account holding ``address``'s key (none in production)."""
+        account = self._keys.get(address)
         if account is None:
             raise UnknownAccount(
-                f"no key for account 0x{sender.hex()}: only dev accounts can use eth_sendTransaction"
+                f"no key for account 0x{address.hex()}: only the dev accounts (eth_accounts) can sign here"
             )
+        return account
+
+    def send_transaction(self, params: dict[str, Any], on_mined: MinedHook | None = None) -> bytes:
+        sender = params["from"]
+        account = self.signer(sender)
         with self.lock:
             tx: dict[str, Any] = {
                 "chainId": self.chain_id,
@@ -294,6 +300,25 @@ class Chain:
     def set_balance(self, address: bytes, wei: int) -> None:
         self.edit_state(lambda state: state.set_balance(address, wei))
 
+    def set_code(self, address: bytes, code: bytes) -> None:
+        self.edit_state(lambda state: state.set_code(address, code))
+
+    def set_nonce(self, address: bytes, nonce: int) -> None:
+        self.edit_state(lambda state: state.set_nonce(address, nonce))
+
+    def set_storage(self, address: bytes, slot: int, value: int) -> None:
+        self.edit_state(lambda state: state.set_storage(address, slot, value))
+
+    def set_next_timestamp(self, timestamp: int) -> None:
+        """The next block's timestamp (evm_setNextBlockTimestamp); the blocks after it count on from it."""
+        with self.lock:
+            latest = self.head.timestamp
+            if timestamp <= latest:
+                raise InvalidParams(
+                    f"timestamp {timestamp} must be after the latest block's timestamp {latest}"
+                )
+            self._next_timestamp = timestamp
+
     def increase_time(self, seconds: int) -> int:
         with self.lock:
             self.time_offset += seconds
@@ -315,6 +340,7 @@ class Chain:
             for k in [k for k in self._snapshots if k >= sid]:
                 del self._snapshots[k]
             self._rewind(number)
+            self._next_timestamp = None
             self.time_offset = offset
             self._save_meta("time_offset", str(offset))
             return True
@@ -424,6 +450,8 @@ class Chain:
             if requested <= parent.timestamp:
                 raise InvalidParams(f"timestamp {requested} must be after the parent's {parent.timestamp}")
             return requested
+        if self._next_timestamp is not None:
+            return max(self._next_timestamp, parent.timestamp + 1)
         return max(int(time.time()) + self.time_offset, parent.timestamp + 1)
 
     def _mine(
@@ -431,6 +459,10 @@ class Chain:
     ) -> tuple[BlockRecord, tuple[pyevm.Rejected, ...]]:
         parent = self._chain.get_canonical_head()
         ts = self._timestamp(parent, timestamp)
+        # a timestamp the user chose (evm_mine's, evm_setNextBlockTimestamp's) is where the clock now
+        # stands: later blocks count on from it, as on anvil and Hardhat
+        pinned = timestamp is not None or self._next_timestamp is not None
+        offset = ts - int(time.time()) if pinned else self.time_offset
         try:
             mined, rejected = pyevm.mine(
                 self._chain,
@@ -445,6 +477,8 @@ class Chain:
             with self.engine.begin() as conn:
                 self.store.flush(conn)
                 records.insert_block(conn, block, txrecs, mined.block.header)
+                if pinned:
+                    self._save_meta("time_offset", str(offset), conn)
                 for t in txrecs:
                     hook = self._hooks.get(t.hash)
                     if hook is not None:
@@ -459,6 +493,8 @@ class Chain:
         self.store.committed()
         self._pending_header = self._head = None
         self.head_number = block.number
+        if pinned:
+            self.time_offset, self._next_timestamp = offset, None
         self._call_ctx = None
         for t in txrecs:
             self._hooks.pop(t.hash, None)
@@ -494,10 +530,13 @@ class Chain:
             v = conn.execute(select(ChainMeta.value).where(ChainMeta.name == "time_offset")).scalar()
         return int(v) if v is not None else 0
 
-    def _save_meta(self, name: str, value: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(delete(ChainMeta).where(ChainMeta.name == name))
-            conn.execute(ChainMeta.__table__.insert().values(name=name, value=value))
+    def _save_meta(self, name: str, value: str, conn: Connection | None = None) -> None:
+        if conn is None:
+            with self.engine.begin() as own:
+                self._save_meta(name, value, own)
+            return
+        conn.execute(delete(ChainMeta).where(ChainMeta.name == name))
+        conn.execute(ChainMeta.__table__.insert().values(name=name, value=value))
 
     # -- interval mining ---------------------------------------------------------------------------------
     def set_interval(self, seconds: float) -> None:

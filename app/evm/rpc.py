@@ -15,6 +15,7 @@ from app.evm.errors import EvmError, InvalidParams, MethodDisabled
 from app.evm.filters import Filter, FilterRegistry
 from app.evm.gas import raise_for
 from app.evm.hexcodec import hb, hx
+from app.evm.rpc_dev import DevMethods
 from app.evm.rpcformat import block_json, log_json, receipt_json, tx_json
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ CLIENT_VERSION = "aurigraph/0.1.0/py-evm-0.12.1b1"
 Method = Callable[..., Any]
 
 
-class Rpc:
+class Rpc(DevMethods):
     # answered without the chain lock, the database or any real work (constants, the committed head's
     # number): safe to answer on a server's event loop
     INSTANT = frozenset(("web3_clientVersion", "net_version", "eth_chainId", "eth_blockNumber"))
@@ -35,6 +36,8 @@ class Rpc:
         }
         self.methods["hardhat_setBalance"] = self.rpc_anvil_setBalance
         self.methods["hardhat_mine"] = self.rpc_anvil_mine
+        for alias, name in self.ALIASES.items():
+            self.methods[alias] = self.methods[name]
         if chain.settings.production:
             for name in (
                 "eth_sendTransaction",
@@ -48,6 +51,7 @@ class Rpc:
                 "anvil_mine",
                 "evm_setIntervalMining",
                 "hardhat_mine",
+                *self.DEV_ONLY,
             ):
                 self.methods.pop(name, None)
 
@@ -269,6 +273,53 @@ class Rpc:
 
     def rpc_eth_getBlockTransactionCountByNumber(self, tag: Any) -> str:
         return hx(len(self.chain.block_rows(self._number(tag))[1]))
+
+    def rpc_eth_getBlockTransactionCountByHash(self, block_hash: Any) -> str | None:
+        number = self._number_by_hash(block_hash)
+        return None if number is None else hx(len(self.chain.block_rows(number)[1]))
+
+    def rpc_eth_getTransactionByBlockNumberAndIndex(self, tag: Any, index: Any) -> dict[str, Any] | None:
+        try:
+            number = self._number(tag)
+        except EvmError as exc:
+            if exc.code == -32001:
+                return None
+            raise
+        return self._tx_at(number, hc.quantity(index, "transaction index"))
+
+    def rpc_eth_getTransactionByBlockHashAndIndex(self, block_hash: Any, index: Any) -> dict[str, Any] | None:
+        number = self._number_by_hash(block_hash)
+        return None if number is None else self._tx_at(number, hc.quantity(index, "transaction index"))
+
+    def rpc_eth_getBlockReceipts(self, block: Any) -> list[dict[str, Any]] | None:
+        """Every receipt of a block (by number, tag or hash); null for a block we do not have."""
+        if isinstance(block, str) and len(block) == 66:
+            number = self._number_by_hash(block)
+        else:
+            try:
+                number = self._number(block)
+            except EvmError as exc:
+                if exc.code != -32001:
+                    raise
+                number = None
+        return None if number is None else [receipt_json(r) for r in self.chain.block_rows(number)[1]]
+
+    def _number_by_hash(self, block_hash: Any) -> int | None:
+        try:
+            return int(self.chain.header_by_hash(hc.hash32(block_hash, "block hash")).block_number)
+        except EvmError as exc:
+            if exc.code != -32001:
+                raise
+            return None
+
+    def _tx_at(self, number: int, index: int) -> dict[str, Any] | None:
+        from app.evm.pyevm import decode_transaction
+
+        recs = self.chain.block_rows(number)[1]
+        if index >= len(recs):
+            return None
+        rec = recs[index]
+        return tx_json(decode_transaction(self.chain._chain, rec.raw), self.chain.chain_id, rec)
 
     def rpc_eth_getTransactionByHash(self, tx_hash: Any) -> dict[str, Any] | None:
         h = hc.hash32(tx_hash, "transaction hash")

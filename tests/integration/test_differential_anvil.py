@@ -11,10 +11,6 @@ from eth_abi import encode
 from eth_account import Account
 from eth_utils import keccak, to_checksum_address
 
-from tests.anvilproc import AnvilProcess
-from tests.conftest import make_database
-from tests.serverproc import ServerProcess
-
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 
 BUILD = Path(__file__).resolve().parents[2] / "contracts" / "build"
@@ -36,18 +32,6 @@ def sel(sig: str) -> bytes:
 
 def calldata(sig: str, types: list[str] | None = None, args: list | None = None) -> str:
     return "0x" + (sel(sig) + encode(types or [], args or [])).hex()
-
-
-@pytest.fixture(scope="module")
-def nodes(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("diff")
-    gen = make_database("sqlite", tmp)
-    ours = ServerProcess(next(gen), tmp / "ours.log").start()
-    anvil = AnvilProcess(tmp / "anvil.log").start()
-    yield ours, anvil
-    ours.stop()
-    anvil.stop()
-    next(gen, None)
 
 
 class Runner:

@@ -135,8 +135,12 @@ def test_get_logs_and_filters_follow_new_blocks(rpc):
 def test_production_disables_dev_methods(sqlite_url):
     rpc = open_rpc(sqlite_url, env="production")
     assert ok(rpc, "eth_accounts") == []
-    for method in ("eth_sendTransaction", "evm_mine", "anvil_setBalance", "evm_snapshot"):
-        assert call(rpc, method, {})["error"]["code"] == -32601
+    dev_only = ("eth_sendTransaction", "evm_mine", "anvil_setBalance", "evm_snapshot", "anvil_setCode")
+    dev_only += ("hardhat_setStorageAt", "anvil_setNonce", "evm_setNextBlockTimestamp", "eth_sign")
+    dev_only += ("personal_sign", "eth_signTypedData_v4")
+    for method in dev_only:
+        assert call(rpc, method, {})["error"]["code"] == -32601, method
+    assert "error" not in call(rpc, "eth_getBlockReceipts", "latest")  # reads stay
     rpc.chain.close()
 
 

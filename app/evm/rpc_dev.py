@@ -1,0 +1,93 @@
+"""Dev-node methods beyond the core set, answered as anvil and Hardhat answer them: state cheatcodes
+(``anvil_setCode``/``setNonce``/``setStorageAt`` and their ``hardhat_`` names), ``evm_setNextBlockTimestamp``,
+and signing with the dev accounts (``eth_sign``, ``personal_sign``, ``eth_signTypedData_v4``).
+
+Like ``anvil_setBalance``, each state change is recorded in a block of its own, so that it is persisted
+and every block's state root stays true (anvil changes its in-memory state without a block). None of
+these exists when ``AURIGRAPH_ENV=production``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from eth_account.messages import encode_defunct, encode_typed_data
+
+from app.evm import hexcodec as hc
+from app.evm.chain import Chain
+from app.evm.errors import InvalidParams
+
+
+class DevMethods:
+    chain: Chain
+
+    ALIASES = {
+        "hardhat_setCode": "anvil_setCode",
+        "hardhat_setNonce": "anvil_setNonce",
+        "hardhat_setStorageAt": "anvil_setStorageAt",
+    }
+    DEV_ONLY = frozenset(
+        (
+            "anvil_setCode",
+            "anvil_setNonce",
+            "anvil_setStorageAt",
+            "evm_setNextBlockTimestamp",
+            "eth_sign",
+            "personal_sign",
+            "eth_signTypedData_v4",
+            *ALIASES,
+        )
+    )
+
+    # -- state ------------------------------------------------------------------------------------------
+    def rpc_anvil_setCode(self, address: Any, code: Any) -> None:
+        self.chain.set_code(hc.address(address), hc.data(code, "code"))
+
+    def rpc_anvil_setNonce(self, address: Any, nonce: Any) -> None:
+        self.chain.set_nonce(hc.address(address), _number(nonce, "nonce"))
+
+    def rpc_anvil_setStorageAt(self, address: Any, slot: Any, value: Any) -> bool:
+        word = hc.fixed(value, 32, "storage value")  # a whole 32-byte word, as anvil and Hardhat require
+        self.chain.set_storage(
+            hc.address(address), hc.quantity(slot, "storage slot"), int.from_bytes(word, "big")
+        )
+        return True
+
+    def rpc_evm_setNextBlockTimestamp(self, timestamp: Any) -> None:
+        self.chain.set_next_timestamp(_number(timestamp, "timestamp"))
+
+    # -- signing with the dev accounts -----------------------------------------------------------------
+    def rpc_eth_sign(self, address: Any, message: Any) -> str:
+        signer = self.chain.signer(hc.address(address))
+        return _hex(signer.sign_message(encode_defunct(primitive=hc.data(message, "message"))).signature)
+
+    def rpc_personal_sign(self, message: Any, address: Any) -> str:
+        return self.rpc_eth_sign(address, message)
+
+    def rpc_eth_signTypedData_v4(self, address: Any, typed: Any) -> str:
+        signer = self.chain.signer(hc.address(address))
+        if isinstance(typed, str):
+            try:
+                typed = orjson.loads(typed)
+            except orjson.JSONDecodeError as exc:
+                raise InvalidParams("typed data: not valid JSON") from exc
+        if not isinstance(typed, dict) or not {"types", "primaryType", "domain", "message"} <= typed.keys():
+            raise InvalidParams("typed data: expected an object with types, primaryType, domain and message")
+        try:
+            signable = encode_typed_data(full_message=typed)
+        except Exception as exc:  # eth-account raises ValueError, TypeError, KeyError... on bad EIP-712 input
+            raise InvalidParams(f"typed data: {exc}") from exc
+        return _hex(signer.sign_message(signable).signature)
+
+
+def _number(value: Any, what: str) -> int:
+    """A JSON number or a hex quantity (anvil and Hardhat take both for nonces and timestamps)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
+            raise InvalidParams(f"invalid {what}: negative")
+        return value
+    return hc.quantity(value, what)
+
+
+def _hex(signature: bytes) -> str:
+    return "0x" + bytes(signature).hex()
