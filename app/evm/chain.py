@@ -401,6 +401,10 @@ class Chain:
         return top_frame(outcome.computation, sender, outcome.gas_used, params.get("data", b""), with_log)
 
     # -- reads: blocks, transactions, logs --------------------------------------------------------------
+    def is_recent(self, tx_hash: bytes) -> bool:
+        """Mined lately: its record is in memory (no lock, no query needed to read it)."""
+        return tx_hash in self._recent
+
     def transaction(self, tx_hash: bytes) -> TxRecord | None:
         rec = self._recent.get(tx_hash)
         if rec is not None:

@@ -56,6 +56,24 @@ class Rpc(DevMethods):
                 self.methods.pop(name, None)
 
     # -- dispatch ---------------------------------------------------------------------------------------
+    def instant(self, req: Any) -> bool:
+        """Whether ``req`` can be answered at once, without the chain lock or the database: safe on a
+        server's event loop. Constants, the committed head's number, and the receipt or transaction of a
+        block mined lately (clients poll for those right after sending)."""
+        if not isinstance(req, dict):
+            return False
+        method = req.get("method")
+        if method in self.INSTANT:
+            return True
+        if method in ("eth_getTransactionReceipt", "eth_getTransactionByHash"):
+            params = req.get("params")
+            if isinstance(params, list) and len(params) == 1 and isinstance(params[0], str):
+                try:
+                    return self.chain.is_recent(hc.hash32(params[0]))
+                except EvmError:
+                    return False
+        return False
+
     def handle(self, req: Any) -> dict[str, Any] | None:
         if not isinstance(req, dict) or req.get("jsonrpc") != "2.0" or not isinstance(req.get("method"), str):
             rid = req.get("id") if isinstance(req, dict) else None

@@ -200,3 +200,21 @@ def test_mined_hook_commits_with_the_block_or_not_at_all(rpc):
 
 def _raw(nonce: int, **tx) -> str:
     return raw_tx(ACCT, nonce, **tx)
+
+
+def test_only_lock_free_requests_count_as_instant(rpc):
+    """What a server may answer on its event loop: constants, the head's number, a just-mined receipt."""
+
+    def req(method, *params):
+        return {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
+
+    h = send(rpc, 0, to="0x" + "11" * 20, value=1)
+    assert rpc.instant(req("eth_chainId")) and rpc.instant(req("eth_blockNumber"))
+    assert rpc.instant(req("eth_getTransactionReceipt", h))
+    assert rpc.instant(req("eth_getTransactionByHash", h))
+    assert not rpc.instant(req("eth_getTransactionReceipt", "0x" + "00" * 32))  # would ask the database
+    assert not rpc.instant(req("eth_getTransactionReceipt", "0x12"))  # malformed: the thread answers it
+    assert not rpc.instant(req("eth_call", {"to": "0x" + "11" * 20}, "latest"))
+    assert not rpc.instant(req("eth_getBalance", ACCT.address, "latest"))
+    assert not rpc.instant([req("eth_chainId")]) and not rpc.instant("eth_chainId")
+    assert ok(rpc, "eth_blockNumber") == "0x1" and ok(rpc, "eth_getTransactionReceipt", h)["status"] == "0x1"
