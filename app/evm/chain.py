@@ -30,6 +30,7 @@ from app.evm.txvalidation import validate_transaction
 from app.evm.writer_lock import WriterLock
 
 _RECENT = 4096  # receipts kept in memory for the clients that poll right after sending
+_IDLE_CALL_STATES = 8  # call states kept for reuse (about as many as the JSON-RPC threads)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,9 @@ class Chain:
         self._snapshots: dict[int, tuple[int, int]] = {}
         self._next_snapshot = 0
         self.listeners: list[BlockListener] = []
-        self._call_ctx: pyevm.CallContext | None = None
+        # idle call states for the head (each call takes one, so calls on several threads never share a
+        # state); dropped with every new block
+        self._call_ctxs: list[pyevm.CallContext] = []
         self._pending_header: Any = None
         self._head: Any = None
         self._hooks: dict[bytes, MinedHook] = {}
@@ -346,18 +349,27 @@ class Chain:
             return True
 
     # -- calls --------------------------------------------------------------------------------------------
-    def call_context(self, header: Any) -> pyevm.CallContext:
-        with self.lock:
-            ctx = self._call_ctx
-            if ctx is None or ctx.header.hash != header.hash:
-                ctx = pyevm.CallContext(self._call_chain, header)
-                if header.hash == self.head.hash:
-                    self._call_ctx = ctx
-            return ctx
-
     def call(self, params: dict[str, Any], header: Any | None) -> pyevm.CallOutcome:
+        """A read-only call. It runs without the chain lock, on a state of its own, so a long call (up to
+        ``call_timeout_s``) holds up neither transactions nor other calls; it reads committed state only
+        (the store's nodes are content-addressed and never deleted, so a block mined meanwhile changes
+        nothing it reads)."""
+        ctx = self._take_call_context(header if header is not None else self.head)
+        try:
+            return self._run_call(ctx, params)
+        finally:
+            self._give_back_call_context(ctx)
+
+    def _take_call_context(self, header: Any) -> pyevm.CallContext:
         with self.lock:
-            return self._run_call(self.call_context(header if header is not None else self.head), params)
+            if self._call_ctxs and self._call_ctxs[-1].header.hash == header.hash:
+                return self._call_ctxs.pop()
+            return pyevm.CallContext(self._call_chain, header)
+
+    def _give_back_call_context(self, ctx: pyevm.CallContext) -> None:
+        with self.lock:
+            if ctx.header.hash == self.head.hash and len(self._call_ctxs) < _IDLE_CALL_STATES:
+                self._call_ctxs.append(ctx)
 
     def _run_call(self, ctx: pyevm.CallContext, params: dict[str, Any]) -> pyevm.CallOutcome:
         gas = min(params.get("gas", self.settings.rpc_gas_cap), self.settings.rpc_gas_cap)
@@ -372,10 +384,10 @@ class Chain:
         )
 
     def estimate_gas(self, params: dict[str, Any], header: Any | None) -> int:
+        """Without the chain lock, as calls; every probe runs on the same block, even if one is mined."""
         from app.evm.gas import estimate
 
-        with self.lock:
-            return estimate(self, params, header)
+        return estimate(self, params, header if header is not None else self.head)
 
     # -- traces -------------------------------------------------------------------------------------------
     def trace_transaction(self, tx_hash: bytes, with_log: bool) -> dict[str, Any] | None:
@@ -499,7 +511,7 @@ class Chain:
         self.head_number = block.number
         if pinned:
             self.time_offset, self._next_timestamp = offset, None
-        self._call_ctx = None
+        self._call_ctxs = []
         for t in txrecs:
             self._hooks.pop(t.hash, None)
             self._recent[t.hash] = t
@@ -526,7 +538,7 @@ class Chain:
         self._pending_header = self._head = None
         self.head_number = number
         self._recent.clear()
-        self._call_ctx = None
+        self._call_ctxs = []
         self.pool.clear()
 
     def _load_time_offset(self) -> int:

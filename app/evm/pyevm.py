@@ -106,6 +106,7 @@ class _Computation(PragueComputation):
 class _State(PragueState):
     computation_class = _Computation
     has_code_or_nonce = collides_eip7610
+    deadline = float("inf")  # monotonic time after which the timed opcodes stop a call (see `deadline`)
 
 
 class _VM(PragueVM):
@@ -114,14 +115,14 @@ class _VM(PragueVM):
 
 # -- per-call deadline ------------------------------------------------------------------------------
 # Every loop in EVM code needs a JUMP/JUMPI and every nesting a CALL/CREATE, so checking the clock on
-# those opcodes bounds the wall time of a call without a check on every instruction.
-_deadline: list[float] = [0.0]
+# those opcodes bounds the wall time of a call without a check on every instruction. The deadline lives
+# on the call's state, so calls running on several threads each keep their own.
 _CHECKED = {0x56, 0x57, 0xF0, 0xF1, 0xF2, 0xF4, 0xF5, 0xFA}
 
 
 def _timed(opcode_fn: Any) -> Any:
     def run(computation: Any) -> None:
-        if time.monotonic() > _deadline[0]:
+        if time.monotonic() > computation.state.deadline:
             raise ExecutionTimeout("execution timed out")
         opcode_fn(computation=computation)
 
@@ -216,7 +217,7 @@ def replay(chain: _Chain, header: BlockHeaderAPI, txs: Sequence[SignedTransactio
     vm.block_preprocessing(vm.get_block())
     current = vm.get_header()
     computation = None
-    with deadline(timeout):
+    with deadline(vm.state, timeout):
         for tx in txs:
             receipt, computation = vm.apply_transaction(current, tx)
             current = vm.add_receipt_to_header(current, receipt)
@@ -224,15 +225,12 @@ def replay(chain: _Chain, header: BlockHeaderAPI, txs: Sequence[SignedTransactio
 
 
 @contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    _deadline[0] = time.monotonic() + seconds
+def deadline(state: Any, seconds: float) -> Iterator[None]:
+    state.deadline = time.monotonic() + seconds
     try:
         yield
     finally:
-        _deadline[0] = float("inf")
-
-
-_deadline[0] = float("inf")
+        state.deadline = float("inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,7 +450,7 @@ class CallContext:
         tx = SpoofTransaction(unsigned, from_=sender)
         snapshot = state.snapshot()
         try:
-            with deadline(timeout):
+            with deadline(state, timeout):
                 executor = state.get_transaction_executor()
                 executor.validate_transaction(tx)
                 computation = self._execute(executor, tx, gas_price)

@@ -141,7 +141,8 @@ def test_unknown_block_and_transaction(server):
 
 def test_a_long_call_does_not_hold_up_other_requests(server):
     """A call that runs into the time limit (CALL_TIMEOUT_S, 5 s by default) is worked on a JSON-RPC
-    thread: while it runs, the server still answers other JSON-RPC requests and the REST API."""
+    thread, on a state of its own and without the chain lock: while it runs, the server answers other
+    calls, mines transactions and serves the REST API."""
     loop_forever = "0x5b600056"  # JUMPDEST PUSH1 0 JUMP, run as the init code of a create call
     answers: dict[str, httpx.Response] = {}
 
@@ -156,10 +157,15 @@ def test_a_long_call_does_not_hold_up_other_requests(server):
     chain_id = server.rpc("eth_chainId")
     head = server.rpc("eth_blockNumber")
     rest = httpx.get(server.url + "/v1/audit/public-key", timeout=30)
+    short_call = server.rpc("eth_call", {"to": OTHER, "data": "0x"}, "latest")
+    tx_hash = server.rpc("eth_sendRawTransaction", signed(server))["result"]
+    receipt = server.rpc("eth_getTransactionReceipt", tx_hash)["result"]
     call_still_running = worker.is_alive()
     worker.join(60)
     assert chain_id["result"] == "0x7a69"
     assert int(head["result"], 16) >= 0
+    assert short_call["result"] == "0x"
+    assert receipt["status"] == "0x1" and int(receipt["blockNumber"], 16) > int(head["result"], 16)
     assert rest.status_code == 200 and len(rest.json()["public_key"]) == 64
     assert call_still_running, "the other requests were answered only after the long call ended"
     error = answers["slow"].json()["error"]

@@ -218,3 +218,39 @@ def test_only_lock_free_requests_count_as_instant(rpc):
     assert not rpc.instant(req("eth_getBalance", ACCT.address, "latest"))
     assert not rpc.instant([req("eth_chainId")]) and not rpc.instant("eth_chainId")
     assert ok(rpc, "eth_blockNumber") == "0x1" and ok(rpc, "eth_getTransactionReceipt", h)["status"] == "0x1"
+
+
+# runtime: with calldata, return slot 0; without, slot 0 += 1
+COUNTER_INIT = "0x601a600c600039601a6000f3" + "36600e57600054600101600055005b60005460005260206000f3"
+
+
+def test_calls_on_other_threads_see_whole_blocks_while_transactions_are_mined(rpc):
+    """eth_call runs without the chain lock, on states of its own: readers on several threads, while
+    blocks are mined, only ever see a committed count, never a step back, and never fail."""
+    import threading
+
+    created = ok(rpc, "eth_getTransactionReceipt", send(rpc, 0, data=COUNTER_INIT))["contractAddress"]
+    seen: list[list[int]] = [[] for _ in range(3)]
+    errors: list[object] = []
+    done = threading.Event()
+
+    def reader(out: list[int]) -> None:
+        while not done.is_set():
+            answer = call(rpc, "eth_call", {"to": created, "data": "0x01"}, "latest")
+            if "result" not in answer:
+                errors.append(answer)
+                return
+            out.append(int(answer["result"], 16))
+
+    threads = [threading.Thread(target=reader, args=(s,)) for s in seen]
+    for t in threads:
+        t.start()
+    for nonce in range(1, 16):
+        assert ok(rpc, "eth_getTransactionReceipt", send(rpc, nonce, to=created))["status"] == "0x1"
+    done.set()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    for values in seen:
+        assert values and values == sorted(values) and set(values) <= set(range(16))
+    assert int(ok(rpc, "eth_call", {"to": created, "data": "0x01"}, "latest"), 16) == 15
