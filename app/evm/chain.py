@@ -110,7 +110,7 @@ class Chain:
 
     def header(self, number: int) -> Any:
         with self.lock:
-            head = self._chain.get_canonical_head()
+            head = self.head
             if number == head.block_number:
                 return head
             if number < 0 or number > head.block_number:
@@ -209,7 +209,7 @@ class Chain:
         ones before it were mined, and with automine they share one block, as anvil does with a batch.
         Returns each one's hash, or the error that refused it."""
         with self.lock:
-            head = self._chain.get_canonical_head()
+            head = self.head
             pending = self._pending()
             accounts = self.account_view(head)
             nonces: dict[bytes, int] = {}
@@ -473,7 +473,7 @@ class Chain:
     def _mine(
         self, txs: Sequence[Any], *, timestamp: int | None = None, edits: Callable[[Any], None] | None = None
     ) -> tuple[BlockRecord, tuple[pyevm.Rejected, ...]]:
-        parent = self._chain.get_canonical_head()
+        parent = self.head
         ts = self._timestamp(parent, timestamp)
         # a timestamp the user chose (evm_mine's, evm_setNextBlockTimestamp's) is where the clock now
         # stands: later blocks count on from it, as on anvil and Hardhat
@@ -507,7 +507,7 @@ class Chain:
             self._pending_header = self._head = None
             raise
         self.store.committed()
-        self._pending_header = self._head = None
+        self._pending_header, self._head = None, mined.block.header
         self.head_number = block.number
         if pinned:
             self.time_offset, self._next_timestamp = offset, None
