@@ -254,3 +254,38 @@ def test_calls_on_other_threads_see_whole_blocks_while_transactions_are_mined(rp
     for values in seen:
         assert values and values == sorted(values) and set(values) <= set(range(16))
     assert int(ok(rpc, "eth_call", {"to": created, "data": "0x01"}, "latest"), 16) == 15
+
+
+def test_block_roots_are_the_ones_py_evm_computes(rpc, monkeypatch):
+    """Blocks get their transactions and receipts roots from our one-pass ordered trie: the same roots as
+    py-evm's own item-by-item trie, for a block of mixed transactions (a failed one included)."""
+    from eth.db.trie import make_trie_root_and_nodes
+
+    from app.evm import pyevm
+
+    mined = []
+    real = pyevm.mine
+
+    def keep(*args, **kwargs):
+        out = real(*args, **kwargs)
+        mined.append(out[0])
+        return out
+
+    monkeypatch.setattr(pyevm, "mine", keep)
+    ok(rpc, "evm_setAutomine", False)
+    send(rpc, 0, to="0x" + "11" * 20, value=1)
+    send(rpc, 1, data=STORE_INIT)
+    send(rpc, 2, data="0x60006000fd", gas=60_000)  # init code that reverts: status 0
+    for n in range(3, 140):  # past index 127, where the trie keys grow to two bytes
+        send(rpc, n, to="0x" + "22" * 20, value=n)
+    ok(rpc, "evm_mine")
+    (block,) = mined
+    assert len(block.block.transactions) == 140
+    assert {r["status"] for r in ok(rpc, "eth_getBlockReceipts", "latest")} == {"0x0", "0x1"}
+    header = block.block.header
+    assert header.transaction_root == make_trie_root_and_nodes(block.block.transactions)[0]
+    assert header.receipt_root == make_trie_root_and_nodes(block.receipts)[0]
+    assert (
+        ok(rpc, "eth_getBlockByNumber", "latest", False)["transactionsRoot"]
+        == "0x" + header.transaction_root.hex()
+    )
