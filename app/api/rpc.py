@@ -65,13 +65,17 @@ async def answer_off_loop(body: bytes | None, state: Any) -> tuple[int, bytes | 
     server, REST and WebSocket included. Chain work stays serialized by the chain's own lock. Requests
     that ``Rpc.instant`` says need neither lock nor database (constants, the head's number, a receipt
     just mined) are answered on the loop itself: the hop to a thread costs about 0.2 ms a request here, as
-    much as the rest of such a request."""
+    much as the rest of such a request. So is a plain ``eth_call`` that ``Rpc.call_now`` can finish within
+    10 ms while no block is being mined; a longer one goes to a thread and runs again there."""
     parsed = _parse(body, state.settings)
     if isinstance(parsed, tuple):
         return parsed
     payload = parsed.payload
     if state.rpc.instant(payload):
         return respond(payload, state.settings, state.rpc)
+    now = state.rpc.call_now(payload)
+    if now is not None:
+        return 200, orjson.dumps(now)
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(state.rpc_pool, respond, payload, state.settings, state.rpc)
 

@@ -22,7 +22,14 @@ from sqlalchemy import Connection, Engine, delete, select
 from app.config import Settings
 from app.evm import pyevm, records
 from app.evm.accounts import DevAccount, dev_accounts
-from app.evm.errors import BlockNotFound, EvmError, InvalidParams, InvalidTransaction, UnknownAccount
+from app.evm.errors import (
+    BlockNotFound,
+    EvmError,
+    ExecutionTimeout,
+    InvalidParams,
+    InvalidTransaction,
+    UnknownAccount,
+)
 from app.evm.models import BlockRow, ChainMeta, LogRow, TransactionRow
 from app.evm.records import BlockRecord, LogRecord, TxRecord
 from app.evm.state_store import SqlStateStore
@@ -360,18 +367,44 @@ class Chain:
         finally:
             self._give_back_call_context(ctx)
 
+    def call_now(self, params: dict[str, Any], header: Any, budget: float) -> pyevm.CallOutcome | None:
+        """``call``, on the caller's thread and without ever waiting: None when the chain lock is taken (a
+        block is being mined) or the call needs more than ``budget`` seconds."""
+        if not self.lock.acquire(blocking=False):
+            return None
+        try:
+            ctx = self._take_call_context(header)
+        finally:
+            self.lock.release()
+        try:
+            return self._run_call(ctx, params, timeout=budget)
+        except ExecutionTimeout:
+            return None
+        finally:
+            self._give_back_call_context(ctx, wait=False)
+
+    def cached_head(self) -> Any | None:
+        """The head's header when it is at hand (not while a block is being mined): never waits."""
+        return self._head
+
     def _take_call_context(self, header: Any) -> pyevm.CallContext:
         with self.lock:
             if self._call_ctxs and self._call_ctxs[-1].header.hash == header.hash:
                 return self._call_ctxs.pop()
             return pyevm.CallContext(self._call_chain, header)
 
-    def _give_back_call_context(self, ctx: pyevm.CallContext) -> None:
-        with self.lock:
+    def _give_back_call_context(self, ctx: pyevm.CallContext, wait: bool = True) -> None:
+        if not self.lock.acquire(blocking=wait):
+            return  # the chain is busy mining: the new block will drop idle states anyway
+        try:
             if ctx.header.hash == self.head.hash and len(self._call_ctxs) < _IDLE_CALL_STATES:
                 self._call_ctxs.append(ctx)
+        finally:
+            self.lock.release()
 
-    def _run_call(self, ctx: pyevm.CallContext, params: dict[str, Any]) -> pyevm.CallOutcome:
+    def _run_call(
+        self, ctx: pyevm.CallContext, params: dict[str, Any], timeout: float | None = None
+    ) -> pyevm.CallOutcome:
         gas = min(params.get("gas", self.settings.rpc_gas_cap), self.settings.rpc_gas_cap)
         return ctx.run(
             sender=params.get("from") or b"\x00" * 20,
@@ -380,7 +413,7 @@ class Chain:
             value=params.get("value", 0),
             gas=gas,
             gas_price=params.get("gasPrice", params.get("maxFeePerGas", 0)),
-            timeout=self.settings.call_timeout_s,
+            timeout=self.settings.call_timeout_s if timeout is None else timeout,
         )
 
     def estimate_gas(self, params: dict[str, Any], header: Any | None) -> int:

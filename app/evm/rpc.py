@@ -20,6 +20,7 @@ from app.evm.rpcformat import block_json, log_json, receipt_json, tx_json
 
 log = logging.getLogger(__name__)
 CLIENT_VERSION = "aurigraph/0.1.0/py-evm-0.12.1b1"
+CALL_NOW_BUDGET_S = 0.01  # an eth_call answered on the event loop may hold it this long at most
 Method = Callable[..., Any]
 
 
@@ -241,9 +242,30 @@ class Rpc(DevMethods):
         params = hc.tx_request(tx)
         if overrides:
             raise InvalidParams("state overrides are not supported")
-        outcome = self.chain.call(params, self._header(tag))
-        raise_for(outcome)
-        return "0x" + outcome.output.hex()
+        return _output(self.chain.call(params, self._header(tag)))
+
+    def call_now(self, req: Any) -> dict[str, Any] | None:
+        """The answer to a plain ``eth_call`` on the latest block when it can be given at once, on the
+        caller's thread (a server's event loop): the chain is not busy mining and the call finishes within
+        ``CALL_NOW_BUDGET_S``. None otherwise: the caller then hands the request to a worker thread, where
+        it runs again with the full time limit (a call that long re-runs, at most that budget wasted)."""
+        if not isinstance(req, dict) or req.get("method") != "eth_call" or req.get("jsonrpc") != "2.0":
+            return None
+        params = req.get("params")
+        if "id" not in req or not isinstance(params, list) or len(params) not in (1, 2):
+            return None
+        if params[1:] not in ([], ["latest"]):
+            return None
+        head = self.chain.cached_head()
+        if head is None:  # a block is being mined
+            return None
+        try:
+            outcome = self.chain.call_now(hc.tx_request(params[0]), head, CALL_NOW_BUDGET_S)
+            if outcome is None:
+                return None
+            return {"jsonrpc": "2.0", "id": req["id"], "result": _output(outcome)}
+        except EvmError as exc:
+            return _error(req["id"], exc.code, exc.message, exc.data)
 
     def rpc_eth_estimateGas(self, tx: Any, tag: Any = "latest") -> str:
         return hx(self.chain.estimate_gas(hc.tx_request(tx), self._header(tag)))
@@ -506,6 +528,11 @@ class Rpc(DevMethods):
     def rpc_anvil_setBalance(self, address: Any, wei: Any) -> None:
         self.chain.set_balance(hc.address(address), hc.quantity(wei, "balance"))
         return None
+
+
+def _output(outcome: Any) -> str:
+    raise_for(outcome)
+    return "0x" + outcome.output.hex()
 
 
 def _is_raw_send(req: Any) -> bool:

@@ -289,3 +289,49 @@ def test_block_roots_are_the_ones_py_evm_computes(rpc, monkeypatch):
         ok(rpc, "eth_getBlockByNumber", "latest", False)["transactionsRoot"]
         == "0x" + header.transaction_root.hex()
     )
+
+
+def test_call_now_answers_short_calls_at_once_and_leaves_the_rest_to_a_thread(rpc):
+    """What a server may run on its event loop: a plain eth_call that is done within the budget while no
+    block is being mined; answers equal the ordinary path's."""
+    import threading
+
+    def req(*params):
+        return {"jsonrpc": "2.0", "id": 3, "method": "eth_call", "params": list(params)}
+
+    created = ok(rpc, "eth_getTransactionReceipt", send(rpc, 0, data=COUNTER_INIT))["contractAddress"]
+    send(rpc, 1, to=created)  # count = 1
+    short = req({"to": created, "data": "0x01"}, "latest")
+    assert (
+        rpc.call_now(short)
+        == rpc.handle(short)
+        == {"jsonrpc": "2.0", "id": 3, "result": "0x" + "00" * 31 + "01"}
+    )
+    reverting = req({"data": "0x60006000fd"})  # create call whose init code reverts: same error either way
+    assert rpc.call_now(reverting) == rpc.handle(reverting) and rpc.handle(reverting)["error"]["code"] == 3
+    malformed = req({"to": "0x12"})
+    assert (
+        rpc.call_now(malformed) == rpc.handle(malformed) and rpc.handle(malformed)["error"]["code"] == -32602
+    )
+    # too long for the loop (the thread runs it with the full limit), another block tag, not a call
+    assert rpc.call_now(req({"data": LOOP_INIT[:2] + "5b600056"}, "latest")) is None
+    assert rpc.call_now(req({"to": created, "data": "0x01"}, "0x1")) is None
+    assert rpc.call_now({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}) is None
+    assert rpc.call_now(req()) is None
+    # while another thread holds the chain (mining), call_now never waits
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with rpc.chain.lock:
+            held.set()
+            release.wait(10)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    held.wait(10)
+    try:
+        assert rpc.call_now(short) is None
+    finally:
+        release.set()
+        t.join(10)
+    assert rpc.call_now(short)["result"].endswith("01")
