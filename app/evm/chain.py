@@ -356,14 +356,16 @@ class Chain:
             return True
 
     # -- calls --------------------------------------------------------------------------------------------
-    def call(self, params: dict[str, Any], header: Any | None) -> pyevm.CallOutcome:
+    def call(
+        self, params: dict[str, Any], header: Any | None, overrides: Sequence[pyevm.StateOverride] = ()
+    ) -> pyevm.CallOutcome:
         """A read-only call. It runs without the chain lock, on a state of its own, so a long call (up to
         ``call_timeout_s``) holds up neither transactions nor other calls; it reads committed state only
         (the store's nodes are content-addressed and never deleted, so a block mined meanwhile changes
         nothing it reads)."""
         ctx = self._take_call_context(header if header is not None else self.head)
         try:
-            return self._run_call(ctx, params)
+            return self._run_call(ctx, params, overrides=overrides)
         finally:
             self._give_back_call_context(ctx)
 
@@ -403,7 +405,11 @@ class Chain:
             self.lock.release()
 
     def _run_call(
-        self, ctx: pyevm.CallContext, params: dict[str, Any], timeout: float | None = None
+        self,
+        ctx: pyevm.CallContext,
+        params: dict[str, Any],
+        timeout: float | None = None,
+        overrides: Sequence[pyevm.StateOverride] = (),
     ) -> pyevm.CallOutcome:
         gas = min(params.get("gas", self.settings.rpc_gas_cap), self.settings.rpc_gas_cap)
         return ctx.run(
@@ -414,6 +420,7 @@ class Chain:
             gas=gas,
             gas_price=params.get("gasPrice", params.get("maxFeePerGas", 0)),
             timeout=self.settings.call_timeout_s if timeout is None else timeout,
+            overrides=overrides,
         )
 
     def estimate_gas(self, params: dict[str, Any], header: Any | None) -> int:

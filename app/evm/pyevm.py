@@ -404,6 +404,35 @@ class CallOutcome:
     computation: Any = None  # the frame tree, for tracers
 
 
+@dataclass(frozen=True, slots=True)
+class StateOverride:
+    """One account of an ``eth_call`` state override (geth's and anvil's third parameter): set for this
+    call only. ``storage`` replaces the whole storage (geth's ``state``); ``storage_diff`` sets slots."""
+
+    address: bytes
+    balance: int | None = None
+    nonce: int | None = None
+    code: bytes | None = None
+    storage: Mapping[int, int] | None = None
+    storage_diff: Mapping[int, int] | None = None
+
+    def apply(self, state: StateAPI) -> None:
+        if self.balance is not None:
+            state.set_balance(self.address, self.balance)
+        if self.nonce is not None:
+            state.set_nonce(self.address, self.nonce)
+        if self.code is not None:
+            state.set_code(self.address, self.code)
+        if self.storage is not None:
+            # py-evm builds an account's storage view on first use, from the account's storage root at
+            # that moment: wiping an account not read yet builds it on the blank root, and reverting the
+            # wipe then keeps reading blank. Reading a slot first builds it on the real root.
+            state.get_storage(self.address, 0)
+            state.delete_storage(self.address)
+        for slot, value in {**(self.storage or {}), **(self.storage_diff or {})}.items():
+            state.set_storage(self.address, slot, value)
+
+
 class CallContext:
     """Runs read-only calls on one state built for the block after ``header``, reverting after each
     (reusing the state is ~2x faster than rebuilding it per call)."""
@@ -460,15 +489,18 @@ class CallContext:
         gas: int,
         gas_price: int,
         timeout: float,
+        overrides: Sequence[StateOverride] = (),
     ) -> CallOutcome:
         state = self.state
-        nonce = state.get_nonce(sender)
-        unsigned = self.builder.create_unsigned_transaction(
-            nonce=nonce, gas_price=0, gas=gas, to=to, value=value, data=data
-        )
-        tx = SpoofTransaction(unsigned, from_=sender)
         snapshot = state.snapshot()
         try:
+            for o in overrides:  # undone with the rest of the call by the revert below
+                o.apply(state)
+            nonce = state.get_nonce(sender)
+            unsigned = self.builder.create_unsigned_transaction(
+                nonce=nonce, gas_price=0, gas=gas, to=to, value=value, data=data
+            )
+            tx = SpoofTransaction(unsigned, from_=sender)
             with deadline(state, timeout):
                 executor = state.get_transaction_executor()
                 executor.validate_transaction(tx)

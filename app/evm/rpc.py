@@ -15,6 +15,7 @@ from app.evm.errors import EvmError, InvalidParams, MethodDisabled
 from app.evm.filters import Filter, FilterRegistry
 from app.evm.gas import raise_for
 from app.evm.hexcodec import hb, hx
+from app.evm.pyevm import StateOverride
 from app.evm.rpc_dev import DevMethods
 from app.evm.rpcformat import block_json, log_json, receipt_json, tx_json
 
@@ -240,9 +241,7 @@ class Rpc(DevMethods):
     # -- execution --------------------------------------------------------------------------------------
     def rpc_eth_call(self, tx: Any, tag: Any = "latest", overrides: Any = None) -> str:
         params = hc.tx_request(tx)
-        if overrides:
-            raise InvalidParams("state overrides are not supported")
-        return _output(self.chain.call(params, self._header(tag)))
+        return _output(self.chain.call(params, self._header(tag), state_overrides(overrides)))
 
     def call_now(self, req: Any) -> dict[str, Any] | None:
         """The answer to a plain ``eth_call`` on the latest block when it can be given at once, on the
@@ -528,6 +527,51 @@ class Rpc(DevMethods):
     def rpc_anvil_setBalance(self, address: Any, wei: Any) -> None:
         self.chain.set_balance(hc.address(address), hc.quantity(wei, "balance"))
         return None
+
+
+_OVERRIDE_FIELDS = frozenset(("balance", "nonce", "code", "state", "stateDiff"))
+
+
+def state_overrides(obj: Any) -> tuple[StateOverride, ...]:
+    """eth_call's third parameter, as geth and anvil take it: address -> {balance, nonce, code, state |
+    stateDiff}, every value hex; ``state`` replaces the account's whole storage, ``stateDiff`` sets slots."""
+    if obj is None:
+        return ()
+    if not isinstance(obj, dict):
+        raise InvalidParams("state overrides: expected an object of address -> account override")
+    out = []
+    for key, acct in obj.items():
+        address = hc.address(key, "override address")
+        if not isinstance(acct, dict) or not set(acct) <= _OVERRIDE_FIELDS:
+            unknown = sorted(set(acct) - _OVERRIDE_FIELDS) if isinstance(acct, dict) else acct
+            raise InvalidParams(f"state override of {key}: unknown fields {unknown}")
+        if acct.get("state") is not None and acct.get("stateDiff") is not None:
+            raise InvalidParams(f"state override of {key}: has both 'state' and 'stateDiff'")
+        out.append(
+            StateOverride(
+                address,
+                balance=hc.quantity(acct["balance"], "balance") if acct.get("balance") is not None else None,
+                nonce=hc.quantity(acct["nonce"], "nonce") if acct.get("nonce") is not None else None,
+                code=hc.data(acct["code"], "code") if acct.get("code") is not None else None,
+                storage=_slots(key, acct, "state"),
+                storage_diff=_slots(key, acct, "stateDiff"),
+            )
+        )
+    return tuple(out)
+
+
+def _slots(key: str, acct: dict[str, Any], name: str) -> dict[int, int] | None:
+    raw = acct.get(name)
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise InvalidParams(f"state override of {key}: '{name}' must map slots to values")
+    return {
+        int.from_bytes(hc.hash32(k, f"{name} slot"), "big"): int.from_bytes(
+            hc.hash32(v, f"{name} value"), "big"
+        )
+        for k, v in raw.items()
+    }
 
 
 def _output(outcome: Any) -> str:

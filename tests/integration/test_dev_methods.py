@@ -150,3 +150,30 @@ def test_block_receipts_and_transactions_by_index_match_the_single_reads(nodes):
     ours, anvil = (set(n.rpc("eth_getBlockReceipts", "latest")["result"][0]) for n in nodes)
     # every receipt field anvil gives, but the blob fields (no blobs here) and the newer blockTimestamp
     assert ours >= anvil - {"blobGasPrice", "blobGasUsed", "blockTimestamp"}, anvil - ours
+
+
+RETURN_OWN_BALANCE = "0x303160005260206000f3"  # BALANCE(ADDRESS), MSTORE at 0, RETURN 32 bytes
+
+
+def test_eth_call_state_overrides_answer_as_anvil_and_leave_nothing_behind(nodes):
+    target = "0x" + "a3" * 20
+    word = "0x" + "00" * 31 + "2a"
+    slot1 = "0x" + "00" * 31 + "01"
+    overrides = {target: {"code": RETURN_SLOT_1, "stateDiff": {slot1: word}}}
+    ours, anvil = results(nodes, "eth_call", {"to": target, "data": "0x"}, "latest", overrides)
+    assert ours == anvil == word
+    assert results(nodes, "eth_getCode", target, "latest") == ["0x", "0x"]  # only for that call
+    assert results(nodes, "eth_call", {"to": target, "data": "0x"}, "latest") == ["0x", "0x"]
+    rich = {target: {"code": RETURN_OWN_BALANCE, "balance": hex(12345)}}
+    ours, anvil = results(nodes, "eth_call", {"to": target, "data": "0x"}, "latest", rich)
+    assert ours == anvil and int(ours, 16) == 12345
+    # `state` replaces the whole storage: a slot set on chain reads as zero under it
+    results(nodes, "anvil_setCode", target, RETURN_SLOT_1)
+    results(nodes, "anvil_setStorageAt", target, slot1, word)
+    other_slot = {"0x" + "00" * 31 + "02": word}
+    ours, anvil = results(nodes, "eth_call", {"to": target}, "latest", {target: {"state": other_slot}})
+    assert ours == anvil == "0x" + "00" * 32
+    assert results(nodes, "eth_call", {"to": target}, "latest") == [word, word]  # the chain kept it
+    both_kinds = {target: {"state": other_slot, "stateDiff": other_slot}}
+    for answer in both(nodes, "eth_call", {"to": target}, "latest", both_kinds):
+        assert "error" in answer, answer
