@@ -482,8 +482,10 @@ class Chain:
         if q.block_hash is not None:
             n = self.header_by_hash(q.block_hash).block_number
             q = LogQuery(n, n, q.addresses, q.topics)
-        stmt = select(LogRow.__table__).where(
-            LogRow.block_number >= q.from_block, LogRow.block_number <= q.to_block
+        stmt = (
+            select(LogRow.__table__, BlockRow.timestamp)
+            .join(BlockRow, BlockRow.number == LogRow.block_number)
+            .where(LogRow.block_number >= q.from_block, LogRow.block_number <= q.to_block)
         )
         if q.addresses:
             stmt = stmt.where(LogRow.address.in_(q.addresses))
@@ -498,7 +500,7 @@ class Chain:
             raise InvalidParams(
                 f"query returned more than {self.settings.max_logs} results; narrow the block range"
             )
-        return [records.log_from_row(r) for r in rows]  # type: ignore[arg-type]
+        return [records.log_from_row(r, r.timestamp) for r in rows]  # type: ignore[arg-type]
 
     # -- internals ---------------------------------------------------------------------------------------
     def _timestamp(self, parent: Any, requested: int | None) -> int:

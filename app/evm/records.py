@@ -28,6 +28,7 @@ class LogRecord:
     address: bytes
     topics: tuple[bytes, ...]
     data: bytes
+    block_timestamp: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,15 @@ def records_from_block(mined: MinedBlock) -> tuple[BlockRecord, tuple[TxRecord, 
             topics = tuple(t.to_bytes(32, "big") for t in log.topics)
             logs.append(
                 LogRecord(
-                    header.block_number, header.hash, tx_hash, i, log_index, log.address, topics, log.data
+                    header.block_number,
+                    header.hash,
+                    tx_hash,
+                    i,
+                    log_index,
+                    log.address,
+                    topics,
+                    log.data,
+                    header.timestamp,
                 )
             )
             log_index += 1
@@ -228,10 +237,18 @@ def _log_row(lg: LogRecord) -> tuple[Any, ...]:
     )
 
 
-def log_from_row(r: LogRow) -> LogRecord:
+def log_from_row(r: LogRow, block_timestamp: int) -> LogRecord:
     topics = tuple(t for t in (r.topic0, r.topic1, r.topic2, r.topic3) if t is not None)
     return LogRecord(
-        r.block_number, r.block_hash, r.tx_hash, r.tx_index, r.log_index, r.address, topics, r.data
+        r.block_number,
+        r.block_hash,
+        r.tx_hash,
+        r.tx_index,
+        r.log_index,
+        r.address,
+        topics,
+        r.data,
+        block_timestamp,
     )
 
 
@@ -244,6 +261,11 @@ def load_tx(conn: Connection, tx_hash: bytes) -> TxRecord | None:
         .where(LogRow.block_number == r.block_number, LogRow.tx_index == r.tx_index)
         .order_by(LogRow.log_index)
     ).all()
+    block_timestamp = (
+        conn.execute(select(BlockRow.timestamp).where(BlockRow.number == r.block_number)).scalar_one()
+        if logs
+        else 0
+    )
     return TxRecord(
         hash=r.hash,
         block_number=r.block_number,
@@ -261,5 +283,5 @@ def load_tx(conn: Connection, tx_hash: bytes) -> TxRecord | None:
         contract_address=r.contract_address,
         logs_bloom=r.logs_bloom,
         revert_data=r.revert_data,
-        logs=tuple(log_from_row(lg) for lg in logs),  # type: ignore[arg-type]
+        logs=tuple(log_from_row(lg, block_timestamp) for lg in logs),  # type: ignore[arg-type]
     )

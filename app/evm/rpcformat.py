@@ -17,6 +17,7 @@ def log_json(lg: LogRecord, removed: bool = False) -> dict[str, Any]:
         "data": "0x" + lg.data.hex(),
         "blockNumber": hx(lg.block_number),
         "blockHash": hb(lg.block_hash),
+        "blockTimestamp": hx(lg.block_timestamp),
         "transactionHash": hb(lg.tx_hash),
         "transactionIndex": hx(lg.tx_index),
         "logIndex": hx(lg.log_index),

@@ -45,6 +45,26 @@ def latest(node) -> dict:
     return node.rpc("eth_getBlockByNumber", "latest", False)["result"]
 
 
+def send_from_9(node, to: str, value: int = 0, nonce: int | None = None) -> dict:
+    """A transfer (or call) signed by dev account 9, sent raw; returns its receipt."""
+    acct = Account.from_key(KEY9)
+    if nonce is None:
+        nonce = int(node.rpc("eth_getTransactionCount", acct.address, "latest")["result"], 16)
+    tx = {
+        "to": to_checksum_address(to),
+        "value": value,
+        "gas": 60_000,
+        "maxFeePerGas": 100 * 10**9,
+        "maxPriorityFeePerGas": 1,
+        "nonce": nonce,
+        "chainId": 31337,
+        "type": 2,
+    }
+    sent = node.rpc("eth_sendRawTransaction", "0x" + bytes(acct.sign_transaction(tx).raw_transaction).hex())
+    assert "result" in sent, sent
+    return node.rpc("eth_getTransactionReceipt", sent["result"])["result"]
+
+
 def test_set_code_nonce_and_storage_read_back_as_on_anvil(nodes):
     target = "0x" + "a1" * 20
     word = "0x" + "00" * 31 + "2a"
@@ -67,20 +87,8 @@ def test_set_code_nonce_and_storage_read_back_as_on_anvil(nodes):
 def test_set_nonce_lets_the_account_send_with_the_new_nonce(nodes):
     acct = Account.from_key(KEY9)
     results(nodes, "anvil_setNonce", acct.address, hex(40))
-    tx = {
-        "to": to_checksum_address("0x" + "5a" * 20),
-        "value": 1,
-        "gas": 21000,
-        "maxFeePerGas": 100 * 10**9,
-        "maxPriorityFeePerGas": 1,
-        "nonce": 40,
-        "chainId": 31337,
-        "type": 2,
-    }
-    raw = "0x" + bytes(acct.sign_transaction(tx).raw_transaction).hex()
-    hashes = results(nodes, "eth_sendRawTransaction", raw)
-    for node, h in zip(nodes, hashes, strict=True):
-        assert node.rpc("eth_getTransactionReceipt", h)["result"]["status"] == "0x1"
+    for node in nodes:
+        assert send_from_9(node, "0x" + "5a" * 20, value=1, nonce=40)["status"] == "0x1"
     assert results(nodes, "eth_getTransactionCount", acct.address, "latest") == [hex(41), hex(41)]
 
 
@@ -120,23 +128,9 @@ def test_signatures_are_anvils_and_recover_to_the_account(nodes):
 
 
 def test_block_receipts_and_transactions_by_index_match_the_single_reads(nodes):
-    acct = Account.from_key(KEY9)
     for node in nodes:
-        nonce = int(node.rpc("eth_getTransactionCount", acct.address, "latest")["result"], 16)
-        tx = {
-            "to": to_checksum_address("0x" + "5b" * 20),
-            "value": 5,
-            "gas": 21000,
-            "maxFeePerGas": 100 * 10**9,
-            "maxPriorityFeePerGas": 1,
-            "nonce": nonce,
-            "chainId": 31337,
-            "type": 2,
-        }
-        h = node.rpc("eth_sendRawTransaction", "0x" + bytes(acct.sign_transaction(tx).raw_transaction).hex())[
-            "result"
-        ]
-        receipt = node.rpc("eth_getTransactionReceipt", h)["result"]
+        receipt = send_from_9(node, "0x" + "5b" * 20, value=5)
+        h = receipt["transactionHash"]
         block_hash, number = receipt["blockHash"], receipt["blockNumber"]
         assert node.rpc("eth_getBlockReceipts", number)["result"] == [receipt]
         assert node.rpc("eth_getBlockReceipts", block_hash)["result"] == [receipt]
@@ -148,7 +142,8 @@ def test_block_receipts_and_transactions_by_index_match_the_single_reads(nodes):
         assert node.rpc("eth_getBlockTransactionCountByHash", block_hash)["result"] == "0x1"
         assert node.rpc("eth_getBlockTransactionCountByHash", "0x" + "00" * 32)["result"] is None
     ours, anvil = (set(n.rpc("eth_getBlockReceipts", "latest")["result"][0]) for n in nodes)
-    # every receipt field anvil gives, but the blob fields (no blobs here) and the newer blockTimestamp
+    # every receipt field anvil gives, but the blob fields (no blobs here) and blockTimestamp (which
+    # anvil gives as a JSON number on receipts; we give it, in hex, on each log, as anvil and geth do)
     assert ours >= anvil - {"blobGasPrice", "blobGasUsed", "blockTimestamp"}, anvil - ours
 
 
@@ -177,3 +172,16 @@ def test_eth_call_state_overrides_answer_as_anvil_and_leave_nothing_behind(nodes
     both_kinds = {target: {"state": other_slot, "stateDiff": other_slot}}
     for answer in both(nodes, "eth_call", {"to": target}, "latest", both_kinds):
         assert "error" in answer, answer
+
+
+def test_logs_carry_their_blocks_timestamp_as_on_anvil(nodes):
+    emitter = "0x" + "a4" * 20
+    results(nodes, "anvil_setCode", emitter, "0x60006000a000")  # LOG0 of nothing, then STOP
+    for node in nodes:
+        receipt = send_from_9(node, emitter)
+        block = node.rpc("eth_getBlockByNumber", receipt["blockNumber"], False)["result"]
+        (log,) = receipt["logs"]
+        assert log["blockTimestamp"] == block["timestamp"]
+        query = {"address": emitter, "fromBlock": receipt["blockNumber"], "toBlock": receipt["blockNumber"]}
+        (found,) = node.rpc("eth_getLogs", query)["result"]
+        assert found == log
