@@ -294,21 +294,12 @@ class Rpc(DevMethods):
         return block_json(header, txs, full, size)
 
     def rpc_eth_getBlockByNumber(self, tag: Any, full: Any = False) -> dict[str, Any] | None:
-        try:
-            number = self._number(tag)
-        except EvmError as exc:
-            if exc.code == -32001:
-                return None
-            raise
-        return self._block(number, bool(full))
+        number = self._number_or_none(tag)
+        return None if number is None else self._block(number, bool(full))
 
     def rpc_eth_getBlockByHash(self, block_hash: Any, full: Any = False) -> dict[str, Any] | None:
-        h = hc.hash32(block_hash, "block hash")
-        try:
-            header = self.chain.header_by_hash(h)
-        except EvmError:
-            return None
-        return self._block(header.block_number, bool(full))
+        number = self._number_by_hash(block_hash)
+        return None if number is None else self._block(number, bool(full))
 
     def rpc_eth_getBlockTransactionCountByNumber(self, tag: Any) -> str:
         return hx(len(self.chain.block_rows(self._number(tag))[1]))
@@ -318,13 +309,8 @@ class Rpc(DevMethods):
         return None if number is None else hx(len(self.chain.block_rows(number)[1]))
 
     def rpc_eth_getTransactionByBlockNumberAndIndex(self, tag: Any, index: Any) -> dict[str, Any] | None:
-        try:
-            number = self._number(tag)
-        except EvmError as exc:
-            if exc.code == -32001:
-                return None
-            raise
-        return self._tx_at(number, hc.quantity(index, "transaction index"))
+        number = self._number_or_none(tag)
+        return None if number is None else self._tx_at(number, hc.quantity(index, "transaction index"))
 
     def rpc_eth_getTransactionByBlockHashAndIndex(self, block_hash: Any, index: Any) -> dict[str, Any] | None:
         number = self._number_by_hash(block_hash)
@@ -332,16 +318,18 @@ class Rpc(DevMethods):
 
     def rpc_eth_getBlockReceipts(self, block: Any) -> list[dict[str, Any]] | None:
         """Every receipt of a block (by number, tag or hash); null for a block we do not have."""
-        if isinstance(block, str) and len(block) == 66:
-            number = self._number_by_hash(block)
-        else:
-            try:
-                number = self._number(block)
-            except EvmError as exc:
-                if exc.code != -32001:
-                    raise
-                number = None
+        by_hash = isinstance(block, str) and len(block) == 66
+        number = self._number_by_hash(block) if by_hash else self._number_or_none(block)
         return None if number is None else [receipt_json(r) for r in self.chain.block_rows(number)[1]]
+
+    def _number_or_none(self, tag: Any) -> int | None:
+        """The number of the block ``tag`` names, or None when there is no such block (yet)."""
+        try:
+            return self._number(tag)
+        except EvmError as exc:
+            if exc.code != -32001:
+                raise
+            return None
 
     def _number_by_hash(self, block_hash: Any) -> int | None:
         try:
