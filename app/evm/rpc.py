@@ -15,7 +15,7 @@ from app.evm.errors import EvmError, InvalidParams, MethodDisabled
 from app.evm.filters import Filter, FilterRegistry
 from app.evm.gas import raise_for
 from app.evm.hexcodec import hb, hx
-from app.evm.pyevm import StateOverride
+from app.evm.pyevm import CallOutcome, StateOverride, decode_transaction
 from app.evm.rpc_dev import DevMethods
 from app.evm.rpcformat import block_json, log_json, receipt_json, tx_json
 
@@ -29,6 +29,11 @@ class Rpc(DevMethods):
     # answered without the chain lock, the database or any real work (constants, the committed head's
     # number): safe to answer on a server's event loop
     INSTANT = frozenset(("web3_clientVersion", "net_version", "eth_chainId", "eth_blockNumber"))
+    ALIASES = {
+        **DevMethods.ALIASES,
+        "hardhat_setBalance": "anvil_setBalance",
+        "hardhat_mine": "anvil_mine",
+    }
 
     def __init__(self, chain: Chain) -> None:
         self.chain = chain
@@ -36,8 +41,6 @@ class Rpc(DevMethods):
         self.methods: dict[str, Method] = {
             name[4:]: getattr(self, name) for name in dir(self) if name.startswith("rpc_")
         }
-        self.methods["hardhat_setBalance"] = self.rpc_anvil_setBalance
-        self.methods["hardhat_mine"] = self.rpc_anvil_mine
         for alias, name in self.ALIASES.items():
             self.methods[alias] = self.methods[name]
         if chain.settings.production:
@@ -122,8 +125,6 @@ class Rpc(DevMethods):
         return [r for r in out if r is not None]
 
     def _send_many(self, reqs: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
-        from app.evm.pyevm import decode_transaction
-
         out: list[dict[str, Any] | None] = [None] * len(reqs)
         txs, where = [], []
         for k, req in enumerate(reqs):
@@ -281,15 +282,7 @@ class Rpc(DevMethods):
     # -- blocks and transactions ------------------------------------------------------------------------
     def _block(self, number: int, full: bool) -> dict[str, Any]:
         header, recs = self.chain.block_rows(number)
-        from app.evm.pyevm import decode_transaction
-
-        txs = []
-        for r in recs:
-            txs.append(
-                tx_json(decode_transaction(self.chain._chain, r.raw), self.chain.chain_id, r)
-                if full
-                else hb(r.hash)
-            )
+        txs = [self._mined_tx_json(r) if full else hb(r.hash) for r in recs]
         size = len(rlp.encode([rlp.decode(rlp.encode(header)), [r.raw for r in recs], []]))
         return block_json(header, txs, full, size)
 
@@ -340,21 +333,17 @@ class Rpc(DevMethods):
             return None
 
     def _tx_at(self, number: int, index: int) -> dict[str, Any] | None:
-        from app.evm.pyevm import decode_transaction
-
         recs = self.chain.block_rows(number)[1]
-        if index >= len(recs):
-            return None
-        rec = recs[index]
+        return self._mined_tx_json(recs[index]) if index < len(recs) else None
+
+    def _mined_tx_json(self, rec: Any) -> dict[str, Any]:
         return tx_json(decode_transaction(self.chain._chain, rec.raw), self.chain.chain_id, rec)
 
     def rpc_eth_getTransactionByHash(self, tx_hash: Any) -> dict[str, Any] | None:
         h = hc.hash32(tx_hash, "transaction hash")
-        from app.evm.pyevm import decode_transaction
-
         rec = self.chain.transaction(h)
         if rec is not None:
-            return tx_json(decode_transaction(self.chain._chain, rec.raw), self.chain.chain_id, rec)
+            return self._mined_tx_json(rec)
         for tx in list(self.chain.pool):
             if tx.hash == h:
                 return tx_json(tx, self.chain.chain_id)
@@ -562,7 +551,7 @@ def _slots(key: str, acct: dict[str, Any], name: str) -> dict[int, int] | None:
     }
 
 
-def _output(outcome: Any) -> str:
+def _output(outcome: CallOutcome) -> str:
     raise_for(outcome)
     return "0x" + outcome.output.hex()
 
