@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     state_cache_rows: int = 5_000_000
     automine: bool = True
     block_interval: float = 0.0  # seconds between blocks when automine is off (0 = only on evm_mine)
+    # web3_clientVersion outside production; empty means "anvil/v1.7.1-compatible aurigraph/<v>/py-evm-<v>"
+    # (Hardhat's network helpers accept only a version starting with hardhatnetwork, anvil or zksync)
+    dev_client_version: str = ""
 
     # audit log: Ed25519 key that signs checkpoints (PEM, PKCS#8); empty means data_dir/audit_ed25519.pem,
     # created with mode 0600 on first use

@@ -17,6 +17,7 @@ from app.evm.gas import raise_for
 from app.evm.hexcodec import hb, hx
 from app.evm.pyevm import CallOutcome, StateOverride, decode_transaction
 from app.evm.rpc_dev import DevMethods
+from app.evm.rpc_devnode import client_version
 from app.evm.rpcformat import block_json, log_json, receipt_json, tx_json
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ class Rpc(DevMethods):
 
     # -- web3 / net / eth basics ------------------------------------------------------------------------
     def rpc_web3_clientVersion(self) -> str:
-        return CLIENT_VERSION
+        return client_version(self.chain.settings)  # anvil-compatible outside production (rpc_devnode)
 
     def rpc_web3_sha3(self, data: Any) -> str:
         from eth_utils import keccak

@@ -16,9 +16,10 @@ from eth_account.messages import encode_defunct, encode_typed_data
 from app.evm import hexcodec as hc
 from app.evm.chain import Chain
 from app.evm.errors import InvalidParams
+from app.evm.rpc_devnode import NodeInfoMethods
 
 
-class DevMethods:
+class DevMethods(NodeInfoMethods):
     chain: Chain
 
     ALIASES = {
@@ -35,6 +36,8 @@ class DevMethods:
             "eth_sign",
             "personal_sign",
             "eth_signTypedData_v4",
+            "hardhat_metadata",
+            "anvil_nodeInfo",
             *ALIASES,
         )
     )

@@ -1,0 +1,76 @@
+"""The node's own identity as dev tools ask for it: ``web3_clientVersion``, ``hardhat_metadata`` and
+``anvil_nodeInfo``.
+
+Hardhat's network helpers (``loadFixture``, ``time``, ``mine``...) refuse any node whose client version does
+not start with ``hardhatnetwork``, ``anvil`` or ``zksync``, so outside production the node calls itself
+``anvil/v1.7.1-compatible`` followed by its own name (``AURIGRAPH_DEV_CLIENT_VERSION`` replaces the whole
+string). Production answers with its own name only."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from app.config import Settings
+from app.evm.chain import Chain
+from app.evm.hexcodec import hb, hx
+
+ANVIL_COMPATIBLE = "anvil/v1.7.1-compatible"
+
+
+@cache
+def own_version() -> str:
+    """``aurigraph/<version>/py-evm-<version>``, from the installed packages."""
+    return f"aurigraph/{_installed('aurigraph')}/py-evm-{_installed('py-evm')}"
+
+
+def client_version(settings: Settings) -> str:
+    if settings.production:
+        return own_version()
+    return settings.dev_client_version or f"{ANVIL_COMPATIBLE} {own_version()}"
+
+
+def _installed(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0"
+
+
+class NodeInfoMethods:
+    chain: Chain
+    # one id per running node, as anvil's and Hardhat's instanceId: tools (Ignition) notice a restart by it
+    instance_id = "0x" + secrets.token_hex(32)
+
+    def rpc_hardhat_metadata(self) -> dict[str, Any]:
+        head = self.chain.head
+        return {
+            "clientVersion": client_version(self.chain.settings),
+            "chainId": self.chain.chain_id,
+            "instanceId": self.instance_id,
+            "latestBlockNumber": int(head.block_number),
+            "latestBlockHash": hb(head.hash),
+            "forkedNetwork": None,
+            "snapshots": {},
+        }
+
+    def rpc_anvil_nodeInfo(self) -> dict[str, Any]:
+        head = self.chain.head
+        base_fee = self.chain.next_base_fee()
+        return {
+            "currentBlockNumber": hx(head.block_number),
+            "currentBlockTimestamp": int(head.timestamp),
+            "currentBlockHash": hb(head.hash),
+            "hardFork": "Prague",
+            # transactions are mined in arrival order (a sender's in nonce order): anvil's `--order fifo`
+            "transactionOrder": "fifo",
+            "environment": {
+                "baseFee": hx(base_fee),
+                "chainId": self.chain.chain_id,
+                "gasLimit": hx(head.gas_limit),
+                "gasPrice": hx(base_fee + 10**9),  # as eth_gasPrice
+            },
+            "forkConfig": {"forkUrl": None, "forkBlockNumber": None, "forkRetryBackoff": None},
+        }
