@@ -58,6 +58,8 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     e.DocumentCorrupted: (500, "DOCUMENT_CORRUPTED"),
     e.AlreadySeeded: (409, "ALREADY_SEEDED"),
     e.TransferNotCommitted: (503, "NOT_COMMITTED"),
+    e.NothingToRecover: (409, "NOTHING_TO_RECOVER"),
+    e.LastAdminKey: (409, "LAST_ADMIN_KEY"),
     e.AuditChainConflict: (409, "AUDIT_CONFLICT"),
     e.AuditPayloadError: (422, "AUDIT_PAYLOAD_INVALID"),
     e.AuditKeyError: (500, "AUDIT_KEY_ERROR"),

@@ -11,8 +11,8 @@ from app.rwa import audit, compliance
 from app.rwa.assets import Position
 from app.rwa.compliance import restricted
 from app.rwa.domain import AssetStatus, MovementKind, Restriction
-from app.rwa.errors import InsufficientUnits, InvalidInput, WalletIdentityMismatch
-from app.rwa.models import Wallet
+from app.rwa.errors import InsufficientUnits, InvalidInput, NothingToRecover, WalletIdentityMismatch
+from app.rwa.models import Holding, Wallet
 from app.rwa.movements import MovementView, record_movement
 from app.rwa.repo import addr, asset_by_symbol, begin_write, utcnow, wallets_by_address
 from app.rwa.snapshot import check_units, ensure_holding, load, lock_holdings
@@ -117,6 +117,11 @@ def recover(
         raise InvalidInput("the lost and the new wallet are the same")
     begin_write(session)
     lost_w = wallets_by_address(session, [lost])[lost]
+    asset = asset_by_symbol(session, symbol)
+    # refused before anything is written (ERC-3643 recoveryAddress: "no tokens to recover"); checked again
+    # under the lock below, in case a concurrent movement emptied it meanwhile
+    if not _balance(session, asset.id, lost_w.id):
+        raise NothingToRecover(lost, symbol)
     new_w = session.scalars(select(Wallet).where(Wallet.address == new)).one_or_none()
     created = new_w is None
     if new_w is None:
@@ -127,11 +132,11 @@ def recover(
         raise WalletIdentityMismatch(new, lost)
     elif new_w.revoked_at is not None:
         raise InvalidInput(f"wallet {new} was revoked and cannot receive a recovery")
-    asset = asset_by_symbol(session, symbol)
-    ensure_holding(session, asset.id, lost_w)
     ensure_holding(session, asset.id, new_w)
     rows = lock_holdings(session, asset.id, [lost_w.id, new_w.id])
     src, dst = rows[lost_w.id], rows[new_w.id]
+    if not src.balance:
+        raise NothingToRecover(lost, symbol)
     units, frozen_units = src.balance, src.frozen_units
     dst.balance += units
     dst.frozen_units += frozen_units
@@ -151,3 +156,8 @@ def recover(
         frozen_moved=frozen_units,
         extra={"wallet_registered": created, "frozen": dst.frozen},
     )
+
+
+def _balance(session: Session, asset_id: int, wallet_id: int) -> int:
+    stmt = select(Holding.balance).where(Holding.asset_id == asset_id, Holding.wallet_id == wallet_id)
+    return int(session.scalar(stmt) or 0)

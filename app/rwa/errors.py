@@ -26,6 +26,8 @@ RwaError                        the root: everything the registry refuses or can
   + DocumentCorrupted           (500) stored content no longer matches its SHA-256
   + AlreadySeeded               (409) `aurigraph demo` found its data already there
   + TransferNotCommitted        (503) the group transaction carrying a transfer failed; nothing was written
+  + NothingToRecover            (409) recovery of a wallet that holds no units of the asset
+  + LastAdminKey                (409) revoking the last active admin key would lock everyone out
 
 Other engineers: add your classes above this line in the tree and below in the code (additive edits only).
 """
@@ -202,3 +204,16 @@ class TransferNotCommitted(RwaError):
     def __init__(self, cause: BaseException) -> None:
         what = type(cause).__name__
         super().__init__(f"the transaction carrying this transfer failed and wrote nothing ({what}); retry")
+
+
+class NothingToRecover(RwaError):
+    """ERC-3643's recoveryAddress refuses a wallet with no tokens: a 0-unit recovery would still register
+    a wallet and revoke the lost one, so it is refused before anything is written."""
+
+    def __init__(self, wallet: str, symbol: str) -> None:
+        super().__init__(f"wallet {wallet} holds no units of {symbol}: nothing to recover")
+
+
+class LastAdminKey(RwaError):
+    def __init__(self, prefix: str) -> None:
+        super().__init__(f"key {prefix} is the last active admin key: create another admin key first")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, joinedload
 from app.rwa import audit
 from app.rwa.access import Principal
 from app.rwa.domain import Role
-from app.rwa.errors import AlreadyExists, ApiKeyNotFound, InvalidInput, NotAuthenticated
+from app.rwa.errors import AlreadyExists, ApiKeyNotFound, InvalidInput, LastAdminKey, NotAuthenticated
 from app.rwa.models import ApiKey, ApiKeyAsset, Asset
 from app.rwa.repo import asset_by_symbol, begin_write, identity_by_id, issuer_by_id, utcnow
 
@@ -126,6 +126,8 @@ def create_key(
 def revoke_key(session: Session, *, actor: str, prefix: str) -> ApiKey:
     begin_write(session)
     key = key_by_prefix(session, prefix)
+    if key.revoked_at is None and key.role == Role.ADMIN.value:
+        _refuse_last_admin(session, key)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.flush()
@@ -133,6 +135,20 @@ def revoke_key(session: Session, *, actor: str, prefix: str) -> ApiKey:
             session, actor=actor, action="key.revoke", subject=f"key:{prefix}", payload={"name": key.name}
         )
     return key
+
+
+def _refuse_last_admin(session: Session, key: ApiKey) -> None:
+    """Revoking the last active admin key would leave nobody able to create or revoke keys over the API.
+
+    The active admin keys are locked (PostgreSQL; SQLite is serialized by `begin_write`), so two admins
+    revoking each other at once cannot both pass this check."""
+    stmt = (
+        select(ApiKey.id)
+        .where(ApiKey.role == Role.ADMIN.value, ApiKey.revoked_at.is_(None))
+        .with_for_update()
+    )
+    if set(session.scalars(stmt)) <= {key.id}:
+        raise LastAdminKey(key.prefix)
 
 
 def key_by_prefix(session: Session, prefix: str) -> ApiKey:
