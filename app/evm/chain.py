@@ -330,8 +330,13 @@ class Chain:
             self._next_timestamp = timestamp
 
     def increase_time(self, seconds: int) -> int:
+        """The next block comes ``seconds`` after the latest one (plus the wall time that passes), as on
+        anvil and Hardhat. Blocks mined quickly run ahead of the clock (each is at least 1 s after its
+        parent): the clock first catches up with the latest block, else that lead would swallow part of
+        the increase. Returns the clock's offset from wall time."""
         with self.lock:
-            self.time_offset += seconds
+            lead = int(self.head.timestamp) - int(time.time())
+            self.time_offset = max(self.time_offset, lead) + seconds
             self._save_meta("time_offset", str(self.time_offset))
             return self.time_offset
 

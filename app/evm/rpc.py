@@ -480,9 +480,9 @@ class Rpc(DevMethods):
         self.chain.mine(n)
         return None
 
-    def rpc_evm_increaseTime(self, seconds: Any) -> str:
+    def rpc_evm_increaseTime(self, seconds: Any) -> int:
         s = hc.quantity(seconds, "seconds") if not isinstance(seconds, int) else seconds
-        return hx(self.chain.increase_time(s))
+        return self.chain.increase_time(s)  # a JSON number, as anvil answers
 
     def rpc_evm_setAutomine(self, enabled: Any) -> bool:
         if not isinstance(enabled, bool):

@@ -26,6 +26,7 @@ class DevMethods(NodeInfoMethods):
         "hardhat_setCode": "anvil_setCode",
         "hardhat_setNonce": "anvil_setNonce",
         "hardhat_setStorageAt": "anvil_setStorageAt",
+        "anvil_increaseTime": "evm_increaseTime",
     }
     DEV_ONLY = frozenset(
         (
