@@ -1,0 +1,66 @@
+"""anvil's dev surface that Hardhat, Foundry, ethers and viem call, against anvil 1.7.1 as the reference:
+the node's identity (hardhat_metadata, anvil_nodeInfo), impersonation, and the rest of item 6 of issue 12.
+Where our answer differs by design, the test names the difference (README, "What is different from anvil")."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.anvil, pytest.mark.slow]
+
+DEV0 = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
+
+
+def result(node, method, *params):
+    answer = node.rpc(method, *params)
+    assert "result" in answer, (method, answer)
+    return answer["result"]
+
+
+def both(nodes, method, *params):
+    return [result(node, method, *params) for node in nodes]
+
+
+def latest(node) -> dict:
+    return result(node, "eth_getBlockByNumber", "latest", False)
+
+
+def test_client_version_is_accepted_by_hardhat_helpers_on_both(nodes):
+    ours, anvil = both(nodes, "web3_clientVersion")
+    assert anvil.startswith("anvil/v1.7.1")
+    assert ours.startswith("anvil/v1.7.1-compatible aurigraph/")
+
+
+def test_hardhat_metadata_as_anvil(nodes):
+    ours, anvil = both(nodes, "hardhat_metadata")
+    # anvil adds clientSemver and clientCommitSha (its build); every key Hardhat and Ignition read is shared
+    assert set(ours) <= set(anvil)
+    assert set(anvil) - set(ours) == {"clientSemver", "clientCommitSha"}
+    for node, meta in zip(nodes, (ours, anvil), strict=True):
+        head = latest(node)
+        assert meta["chainId"] == 31337
+        assert meta["latestBlockNumber"] == int(head["number"], 16)
+        assert meta["latestBlockHash"] == head["hash"]
+        assert meta["forkedNetwork"] is None and meta["snapshots"] == {}
+        assert meta["clientVersion"] == result(node, "web3_clientVersion")
+        assert len(meta["instanceId"]) == 66
+        assert result(node, "hardhat_metadata")["instanceId"] == meta["instanceId"]
+
+
+def test_anvil_node_info_as_anvil(nodes):
+    ours, anvil = both(nodes, "anvil_nodeInfo")
+    assert set(ours) == set(anvil)
+    assert ours["environment"].keys() == anvil["environment"].keys()
+    assert ours["forkConfig"] == anvil["forkConfig"]
+    assert ours["hardFork"] == anvil["hardFork"] == "Prague"
+    for key in ("chainId", "gasLimit"):
+        assert ours["environment"][key] == anvil["environment"][key]
+    # documented: anvil orders a block's transactions by fees, ours by arrival (anvil's --order fifo)
+    assert (ours["transactionOrder"], anvil["transactionOrder"]) == ("fifo", "fees")
+    for node, info in zip(nodes, (ours, anvil), strict=True):
+        head = latest(node)
+        assert info["currentBlockNumber"] == head["number"] and info["currentBlockHash"] == head["hash"]
+        assert isinstance(info["currentBlockTimestamp"], int)
+        assert info["environment"]["gasPrice"] == result(node, "eth_gasPrice")
+    # anvil 1.7.1 answers currentBlockTimestamp 1 whatever the head's time (its genesis env); ours the head's
+    assert ours["currentBlockTimestamp"] == int(latest(nodes[0])["timestamp"], 16)
