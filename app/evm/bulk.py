@@ -6,7 +6,9 @@ execution context and runs a bind processor per value: about 0.6 ms a block, as 
 commit. Here the SQL text is built once per dialect and table from the table's metadata, and the rows go
 to the DBAPI cursor as tuples (``exec_driver_sql``), inside the caller's transaction as before.
 
-Only for plain values the drivers adapt themselves: bytes, int, bool and None (sqlite3 and psycopg both).
+Only for plain values the drivers adapt themselves: bytes, int, bool and None (sqlite3 and psycopg both),
+and uint256 columns (``Uint256``), whose ints are converted here as the type's bind processor would (text
+on SQLite, exact NUMERIC on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Table
+
+from app.evm.uint256 import Uint256, driver_value
 
 _MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
@@ -56,4 +60,19 @@ def insert_rows(
     if dialect.name not in ("postgresql", "sqlite") or dialect.paramstyle not in _MARKERS:
         raise NotImplementedError(f"unsupported database dialect {dialect.name} ({dialect.paramstyle})")
     sql = _statement(dialect.name, dialect.paramstyle, table, tuple(columns), upsert_on)
+    wide = _uint256_positions(table, tuple(columns))
+    if wide:
+        rows = [_converted(row, wide, dialect.name) for row in rows]
     conn.exec_driver_sql(sql, list(rows) if len(rows) > 1 else rows[0])
+
+
+@cache
+def _uint256_positions(table: Table, columns: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(i for i, c in enumerate(columns) if isinstance(table.columns[c].type, Uint256))
+
+
+def _converted(row: tuple[Any, ...], positions: tuple[int, ...], dialect_name: str) -> tuple[Any, ...]:
+    out = list(row)
+    for i in positions:
+        out[i] = driver_value(out[i], dialect_name)
+    return tuple(out)

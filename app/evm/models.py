@@ -14,15 +14,15 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    Numeric,
     String,
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
+from app.evm.uint256 import Uint256
 
-U256 = Numeric(78, 0)
+U256 = Uint256()  # exact on both dialects: every uint256 column uses it
 
 
 class KeyValue(Base):

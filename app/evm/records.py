@@ -175,7 +175,6 @@ _LOG_COLS = (
 def insert_block(conn: Connection, block: BlockRecord, txs: Sequence[TxRecord], header: object) -> None:
     """The block's relational rows, in the caller's transaction (the one that commits its state)."""
     h: Any = header
-    num = _sqlite_number if conn.dialect.name == "sqlite" else int
     block_row = (
         block.number,
         block.hash,
@@ -183,7 +182,7 @@ def insert_block(conn: Connection, block: BlockRecord, txs: Sequence[TxRecord], 
         h.timestamp,
         h.gas_used,
         h.gas_limit,
-        num(h.base_fee_per_gas),
+        h.base_fee_per_gas,
         len(txs),
         block.header_rlp,
     )
@@ -204,7 +203,7 @@ def insert_block(conn: Connection, block: BlockRecord, txs: Sequence[TxRecord], 
             t.status,
             t.gas_used,
             t.cumulative_gas_used,
-            num(t.effective_gas_price),
+            t.effective_gas_price,
             t.contract_address,
             t.logs_bloom,
             t.revert_data,
@@ -214,13 +213,6 @@ def insert_block(conn: Connection, block: BlockRecord, txs: Sequence[TxRecord], 
     insert_rows(conn, TransactionRow.__table__, _TX_COLS, tx_rows)
     log_rows = [_log_row(lg) for t in txs for lg in t.logs]
     insert_rows(conn, LogRow.__table__, _LOG_COLS, log_rows)
-
-
-def _sqlite_number(value: int) -> int | float:
-    """SQLite stores integers of at most 64 bits; a larger uint256 (a gas price of 2^63 wei and up, only
-    reachable after anvil_setBalance) goes in as a float, as SQLAlchemy's Numeric always sends it there.
-    PostgreSQL's NUMERIC(78,0) keeps every value exact."""
-    return value if value < 2**63 else float(value)
 
 
 def _log_row(lg: LogRecord) -> tuple[Any, ...]:
