@@ -1,0 +1,85 @@
+"""Errors of the oracles half. Each says what kind of failure it is (``kind``); `app/errors.py` alone maps
+kinds to HTTP statuses.
+
+OracleError                       the root
+  + UnknownPair (LookupError)     (not_found) no feed configured for a pair
+  + RoundNotFound (LookupError)   (not_found) getRoundData of a round the aggregator does not know
+  + NotAnAggregator (ValueError)  (invalid) the address holds no contract, or one that does not answer
+  |                                 AggregatorV3Interface (a call reverts or its output does not decode)
+  + BadDecimals (ValueError)      (invalid) decimals() outside 1..36
+  + UnknownCurrency (ValueError)  (invalid) not an ISO-4217 currency we price in
+  + PushRefused (ValueError)      (invalid) deploying or updating an aggregator reverted (not the owner, ...)
+  + FeedReverted                  (unavailable) a call to the feed reverted or its node could not be reached
+  + FeedUnavailable               (unavailable) no fresh answer, no fallback, no last good quote; carries
+                                    the guards that failed
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.oracles.base import Guard
+
+
+class OracleError(Exception):
+    """Root of every oracle error."""
+
+    kind = "invalid"
+
+
+class UnknownPair(OracleError, LookupError):
+    kind = "not_found"
+
+    def __init__(self, pair: str) -> None:
+        super().__init__(f"no feed configured for pair {pair}")
+        self.pair = pair
+
+
+class RoundNotFound(OracleError, LookupError):
+    kind = "not_found"
+
+    def __init__(self, address: str, round_id: int) -> None:
+        super().__init__(f"aggregator {address} has no round {round_id}")
+        self.address, self.round_id = address, round_id
+
+
+class NotAnAggregator(OracleError, ValueError):
+    kind = "invalid"
+
+    def __init__(self, address: str, why: str) -> None:
+        super().__init__(f"{address} is not an AggregatorV3Interface feed: {why}")
+        self.address = address
+
+
+class BadDecimals(OracleError, ValueError):
+    kind = "invalid"
+
+    def __init__(self, address: str, decimals: int) -> None:
+        super().__init__(f"feed {address} answers decimals() = {decimals}; a feed must have 1 to 36")
+        self.address, self.decimals = address, decimals
+
+
+class UnknownCurrency(OracleError, ValueError):
+    kind = "invalid"
+
+    def __init__(self, currency: str) -> None:
+        super().__init__(f"unknown currency {currency!r}: expected an ISO-4217 code such as USD, EUR, GBP")
+        self.currency = currency
+
+
+class PushRefused(OracleError, ValueError):
+    kind = "invalid"
+
+
+class FeedReverted(OracleError):
+    kind = "unavailable"
+
+
+class FeedUnavailable(OracleError):
+    kind = "unavailable"
+
+    def __init__(self, pair: str, guards: tuple[Guard, ...]) -> None:
+        names = ", ".join(g.value for g in guards) or "none"
+        super().__init__(f"no usable answer for {pair} and no previous good quote (failed guards: {names})")
+        self.pair, self.guards = pair, guards
