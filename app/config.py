@@ -66,6 +66,17 @@ class Settings(BaseSettings):
     max_ws_connections: int = 200
     ws_queue_limit: int = 10_000  # notifications queued for one WebSocket before it is dropped as too slow
 
+    # alerts: webhooks (added by admins at /v1/webhooks) are posted from the outbox by a worker thread per
+    # process, at-least-once; a failed attempt is retried after backoff_s, 2x, 4x, ... up to backoff_cap_s,
+    # at most max_attempts times in all
+    webhook_worker: bool = True
+    webhook_poll_s: float = 0.5  # how often the worker looks for due deliveries
+    webhook_timeout_s: float = 5.0  # per HTTP phase (connect, write, read) of one attempt
+    webhook_max_attempts: int = 10
+    webhook_backoff_s: float = 1.0
+    webhook_backoff_cap_s: float = 300.0
+    alert_stream_poll_s: float = 0.25  # how often the alert stream (WebSocket) looks for new alerts
+
     @property
     def sqlalchemy_url(self) -> str:
         if self.database_url:

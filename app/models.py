@@ -3,4 +3,6 @@
 from app.evm import models as evm_models  # noqa: F401
 from app.rwa import audit_models as rwa_audit_models  # noqa: F401
 from app.rwa import models as rwa_models  # noqa: F401
+from app.rwa.alerts import models as alert_models  # noqa: F401
+from app.rwa.collateral import models as collateral_models  # noqa: F401
 from app.rwa.valuation import models as valuation_models  # noqa: F401
