@@ -83,7 +83,7 @@ class Valuation(Base):
     """One asset valued in one currency at one block: append-only, never updated.
 
     Keeps what produced it: the raw answer with its decimals, round id, updatedAt and feed address, the FX
-    legs used (pair, answer, decimals, round id, inverse), the block, the stale flag, source and failed guards.
+    legs used (pair, answer, decimals, round id, inverse), the block, the stale flag, source, failed guards.
     `unit_value` is the exact value of one base unit; `total_value` that of the issued units, rounded to the
     currency's ISO-4217 minor units half-even."""
 

@@ -1,0 +1,72 @@
+"""Pure valuation arithmetic: FX paths between currencies through registered pairs, and the value of one
+base unit and of a holding. Exact Decimal throughout (`app.oracles.fx`); money is rounded once, at the end,
+to the currency's ISO-4217 minor units, half-even."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from app.oracles.base import PriceQuote
+from app.oracles.fx import convert, to_minor
+
+PIVOT = "USD"  # cross rates go through it (EUR -> GBP = EUR/USD, then GBP/USD inverted)
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    pair: str
+    inverse: bool  # divide by the rate (USD -> EUR through EUR/USD) instead of multiplying
+
+
+def _direct(src: str, dst: str, pairs: Collection[str]) -> Leg | None:
+    if f"{src}/{dst}" in pairs:
+        return Leg(f"{src}/{dst}", inverse=False)
+    if f"{dst}/{src}" in pairs:
+        return Leg(f"{dst}/{src}", inverse=True)
+    return None
+
+
+def fx_path(src: str, dst: str, pairs: Collection[str]) -> tuple[Leg, ...] | None:
+    """The legs that take an amount in `src` to `dst`: none, one direct pair, or two through USD."""
+    if src == dst:
+        return ()
+    leg = _direct(src, dst, pairs)
+    if leg is not None:
+        return (leg,)
+    first, second = _direct(src, PIVOT, pairs), _direct(PIVOT, dst, pairs)
+    if first is not None and second is not None:
+        return (first, second)
+    return None
+
+
+def apply_fx(amount: Decimal, legs: tuple[Leg, ...], quotes: Mapping[str, PriceQuote]) -> Decimal:
+    for leg in legs:
+        amount = convert(amount, quotes[leg.pair].price, inverse=leg.inverse)
+    return amount
+
+
+def leg_record(leg: Leg, quote: PriceQuote) -> dict[str, object]:
+    """An FX leg as stored with the valuation: the raw answer (as text: it may pass 2**53) and its round."""
+    return {
+        "pair": leg.pair,
+        "inverse": leg.inverse,
+        "answer": str(quote.answer),
+        "decimals": quote.decimals,
+        "round_id": str(quote.round_id),
+        "feed_address": quote.feed_address,
+        "stale": quote.stale,
+    }
+
+
+def unit_value(
+    price: Decimal, base_units: int, legs: tuple[Leg, ...], quotes: Mapping[str, PriceQuote]
+) -> Decimal:
+    """Exact value of one base unit in the target currency (price is for `base_units` base units)."""
+    return apply_fx(convert(price, Decimal(base_units), inverse=True), legs, quotes)
+
+
+def amount_value(units: int, unit: Decimal, currency: str) -> Decimal:
+    """The value of `units` base units, rounded half-even to the currency's minor units."""
+    return to_minor(convert(Decimal(units), unit, inverse=False), currency)

@@ -1,0 +1,174 @@
+"""The valuation engine: on every block of our chain, the feeds whose `AnswerUpdated` appeared are read
+(through `app.oracles`, at that block) and every asset depending on them is revalued, in each of its
+currencies, in one transaction that also runs `ROUND_LISTENERS`; feeds on other networks are polled.
+
+The block listener only queues the block number: the miner is never held up. One worker thread reads and
+writes. A round first reads (feeds, rules), then writes; a feed that fails is valued from its last good
+answer, marked stale, and never stops the other assets."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.metrics import VALUATION_ROUND_SECONDS, VALUATIONS_STORED
+from app.oracles.base import FeedSpec, PriceQuote
+from app.oracles.provider import Dispatch, Networks
+from app.rwa.repo import utcnow
+from app.rwa.valuation import chainio
+from app.rwa.valuation.availability import Availability
+from app.rwa.valuation.feeds import all_specs
+from app.rwa.valuation.quotes import QuoteBook
+from app.rwa.valuation.rounds import Rule, build_rows, dependencies, load_rules, needed_pairs, store
+
+log = logging.getLogger(__name__)
+
+# called in each round's transaction with the revalued asset ids and the block number (collateral, alerts)
+ROUND_LISTENERS: list[Callable[[Session, set[int], int], None]] = []
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRef:
+    number: int
+    time: datetime
+
+
+class ValuationEngine:
+    def __init__(self, sm: sessionmaker[Session], chain: Any, dispatch: Dispatch, *, poll_s: float = 15.0):
+        self.sm, self.chain, self.dispatch, self.poll_s = sm, chain, dispatch, poll_s
+        self.remote = Networks(None)
+        self.web3s = chainio.PinnedWeb3s(dispatch, self.remote)  # the worker's, pinned per round
+        self.book = QuoteBook(chainio.reader(self.web3s), Availability())
+        self.rounds = 0
+        self._queue: queue.Queue[int | None] = queue.Queue()
+        self._done = chain.head_number
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- life ---------------------------------------------------------------------------------------
+    def start(self) -> ValuationEngine:
+        self.chain.listeners.append(self._on_block)
+        self._thread = threading.Thread(target=self._run, name="valuation", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        if self._on_block in self.chain.listeners:
+            self.chain.listeners.remove(self._on_block)
+        self._stop.set()
+        self._queue.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    def _on_block(self, block: Any, _txs: Sequence[Any]) -> None:
+        self._queue.put(block.number)  # on the miner's thread: queue and return
+
+    def wait_for(self, number: int, timeout: float = 30.0) -> bool:
+        """Block until blocks up to `number` have been processed (for tests and the CLI)."""
+        with self._cond:
+            return bool(self._cond.wait_for(lambda: self._done >= number, timeout))
+
+    def _run(self) -> None:
+        next_poll = time.monotonic() + self.poll_s
+        while not self._stop.is_set():
+            try:
+                number = self._queue.get(timeout=max(0.0, next_poll - time.monotonic()))
+            except queue.Empty:
+                number = None
+            try:
+                if number is not None:
+                    self.process_block(number)
+                if time.monotonic() >= next_poll:
+                    next_poll = time.monotonic() + self.poll_s
+                    self.poll_remote()
+            except Exception:  # a bad round must not end the worker; the next block tries again
+                log.exception("valuation round failed")
+            finally:
+                if number is not None:
+                    with self._cond:
+                        self._done = max(self._done, number)
+                        self._cond.notify_all()
+
+    # -- rounds -------------------------------------------------------------------------------------
+    def block_ref(self, number: int) -> BlockRef:
+        return BlockRef(number, datetime.fromtimestamp(self.chain.header(number).timestamp, UTC))
+
+    def process_block(self, number: int) -> set[int]:
+        with self.sm() as session:
+            specs = all_specs(session)
+        local = {s.address: s.pair for s in specs.values() if s.network == "local"}
+        if not local:
+            return set()
+        self.web3s.pin(number)
+        changed = {local[a] for a in chainio.updated(self.web3s, number, number, local) if a in local}
+        return self.run_round(self.block_ref(number), changed, specs) if changed else set()
+
+    def poll_remote(self) -> set[int]:
+        """Feeds on other networks: a round for those whose round id moved since the last poll."""
+        with self.sm() as session:
+            specs = all_specs(session)
+            remote = [s for s in specs.values() if s.network != "local"]
+            if not remote:
+                return set()
+            now = utcnow()
+            quotes = {s.pair: self.book.read(session, s, now) for s in remote}
+        changed = {p for p, q in quotes.items() if q is not None and self.book.moved(p, q)}
+        if not changed:
+            return set()
+        ref = BlockRef(self.chain.head_number, now)
+        return self.run_round(ref, changed, specs, {p: q for p, q in quotes.items() if q is not None})
+
+    def run_round(
+        self,
+        ref: BlockRef,
+        changed: set[str] | None,
+        specs: Mapping[str, FeedSpec],
+        quotes: Mapping[str, PriceQuote] | None = None,
+    ) -> set[int]:
+        started = time.perf_counter()
+        self.web3s.pin(ref.number)
+        with self.sm() as session:
+            rules = [r for r in load_rules(session) if changed is None or dependencies(r, specs) & changed]
+            got = self.book.read_all(session, specs, needed_pairs(rules, specs), ref.time, quotes or {})
+        rows = build_rows(rules, got, specs.keys(), block_number=ref.number, block_time=ref.time)
+        assets = {row["asset_id"] for row in rows}
+        with self.sm.begin() as session:
+            store(session, rows)
+            run_listeners(session, assets, ref.number)
+        self.rounds += 1
+        VALUATIONS_STORED.inc(len(rows))
+        VALUATION_ROUND_SECONDS.observe(time.perf_counter() - started)
+        return assets
+
+    def value_now(self, session: Session, rule: Rule) -> list[dict[str, Any]]:
+        """A new rule's first valuation rows at the chain's head (a request's thread: Web3s of its own)."""
+        web3s = chainio.PinnedWeb3s(self.dispatch, self.remote)
+        head = self.chain.head_number
+        web3s.pin(head)
+        book = QuoteBook(chainio.reader(web3s), self.book.availability, self.book.last_good)
+        specs = all_specs(session)
+        ref = self.block_ref(head)
+        got = book.read_all(session, specs, needed_pairs([rule], specs), ref.time, {})
+        return build_rows([rule], got, specs.keys(), block_number=head, block_time=ref.time)
+
+
+def run_listeners(session: Session, assets: set[int], block: int) -> None:
+    """Each listener in a savepoint of its own: one that fails is logged and undone, the valuations stay."""
+    for listener in list(ROUND_LISTENERS):
+        try:
+            with session.begin_nested():
+                listener(session, assets, block)
+        except Exception:
+            log.exception("round listener %r failed at block %s", listener, block)
+
+
+__all__ = ["ROUND_LISTENERS", "BlockRef", "ValuationEngine"]

@@ -1,0 +1,77 @@
+"""The quotes of one round, read once per pair through the guarded reader, with the last good quote of
+each pair kept (seeded from the history after a restart) for the jump guard and the last-good fallback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.oracles.base import FeedSpec, Guard, PriceQuote, PriceReader, Source
+from app.oracles.errors import FeedUnavailable
+from app.rwa.valuation.availability import Availability
+from app.rwa.valuation.history import last_good_quote
+
+log = logging.getLogger(__name__)
+
+
+class QuoteBook:
+    def __init__(
+        self, reader: PriceReader, availability: Availability, last_good: dict[str, PriceQuote] | None = None
+    ) -> None:
+        self.reader, self.availability = reader, availability
+        self.last_good: dict[str, PriceQuote] = {} if last_good is None else last_good
+        self._seeded: set[str] = set()
+        self._rounds: dict[str, int] = {}
+
+    def previous(self, session: Session, spec: FeedSpec) -> PriceQuote | None:
+        if spec.pair not in self.last_good and spec.pair not in self._seeded:
+            self._seeded.add(spec.pair)
+            seeded = last_good_quote(session, spec.pair, spec.network)
+            if seeded is not None:
+                self.last_good[spec.pair] = seeded
+        return self.last_good.get(spec.pair)
+
+    def read(self, session: Session, spec: FeedSpec, now: datetime) -> PriceQuote | None:
+        """The guarded quote, or the last good one marked stale; None when there is none at all."""
+        previous = self.previous(session, spec)
+        try:
+            quote: PriceQuote | None = self.reader.read(spec, now, previous)
+        except FeedUnavailable:
+            quote = None
+        except Exception:  # anything the reader did not expect: this pair is stale, the round goes on
+            log.exception("reading %s failed", spec.pair)
+            quote = (
+                None
+                if previous is None
+                else replace(previous, stale=True, source=Source.LAST_GOOD, failed=(Guard.REVERTED,))
+            )
+        if quote is not None and not quote.stale:
+            self.last_good[spec.pair] = quote
+        self.availability.observe(spec.pair, quote, now)
+        return quote
+
+    def read_all(
+        self,
+        session: Session,
+        specs: Mapping[str, FeedSpec],
+        pairs: Iterable[str],
+        now: datetime,
+        given: Mapping[str, PriceQuote],
+    ) -> dict[str, PriceQuote]:
+        got = dict(given)
+        for pair in sorted(set(pairs) - got.keys()):
+            quote = self.read(session, specs[pair], now)
+            if quote is not None:
+                got[pair] = quote
+        return got
+
+    def moved(self, pair: str, quote: PriceQuote) -> bool:
+        """Whether a polled pair has a round (or source) it did not have at the last poll."""
+        key = quote.round_id if quote.source is Source.PRIMARY else -quote.round_id - 1
+        moved = self._rounds.get(pair) != key
+        self._rounds[pair] = key
+        return moved
