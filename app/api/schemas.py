@@ -7,10 +7,12 @@ negative numbers and booleans are refused with 422 and the code INVALID_UNITS.""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import annotated_types as at
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -52,6 +54,25 @@ UnitsOut = Annotated[int, PlainSerializer(str, return_type=str), WithJsonSchema(
 Address = Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")]
 Country = Annotated[int, Strict(), Field(description="ISO 3166-1 numeric, e.g. 276 for Germany")]
 
+# Ids and cursors become SQL parameters: SQLite refuses to bind an integer above 2**63 - 1 and PostgreSQL
+# refuses one above what the column holds (INTEGER: 2**31 - 1, BIGINT: 2**63 - 1), each as a bare 500.
+# The schema bounds them by their column, so an out-of-range value is a 422 before any query runs; an
+# unknown id in range is a 404 and a cursor past the end an empty page.
+MAX_SQL_INT = 2**63 - 1  # BIGINT: audit sequence numbers, OFFSET
+MAX_SQL_INT32 = 2**31 - 1  # INTEGER: registry row ids (issuers, identities, movements, ...)
+Id = Annotated[int, at.Ge(1), at.Le(MAX_SQL_INT32)]
+IdCursor = Annotated[int, at.Ge(0), at.Le(MAX_SQL_INT32)]
+Seq = Annotated[int, at.Ge(1), at.Le(MAX_SQL_INT)]
+Cursor = Annotated[int, at.Ge(0), at.Le(MAX_SQL_INT)]
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite keeps no zone: a naive time read back from it is UTC (everything is written in UTC)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+
 
 class In(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -75,14 +96,14 @@ class IssuerOut(Out):
     name: str
     country: int
     lei: str | None
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class RulesIn(In):
     allowed_countries: list[Country] | None = None
     denied_countries: list[Country] | None = None
     allowed_categories: list[str] | None = None
-    max_holders: Annotated[int, Strict()] | None = None
+    max_holders: Annotated[int, Strict(), Field(ge=1, le=MAX_SQL_INT32)] | None = None
     max_balance: Units | None = None
     min_transfer: Units | None = None
     lockup_until: AwareDatetime | None = None
@@ -95,14 +116,14 @@ class RulesOut(Out):
     max_holders: int | None
     max_balance: UnitsOut | None
     min_transfer: UnitsOut | None
-    lockup_until: datetime | None
+    lockup_until: UtcDatetime | None
 
 
 class AssetIn(In):
     symbol: str
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     asset_class: str
-    issuer_id: int | None = Field(None, description="admin keys only; an issuer key creates for its issuer")
+    issuer_id: Id | None = Field(None, description="admin keys only; an issuer key creates for its issuer")
     jurisdiction: Annotated[str, StringConstraints(min_length=2, max_length=16)]
     currency: str
     decimals: Annotated[int, Strict(), Field(ge=0, le=36)] = 0
@@ -127,7 +148,7 @@ class AssetOut(Out):
     issued_units: UnitsOut
     status: str
     rules: RulesOut | None
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class StatusIn(In):
@@ -145,6 +166,11 @@ class IdentityIn(In):
     kyc_status: str = "pending"
     kyc_expires_at: AwareDatetime | None = None
     wallets: list[Address] = []
+    issuer_id: Id | None = Field(
+        None,
+        description="the onboarding issuer (admin keys: optional; an issuer key onboards for its own; "
+        "an agent key for the issuer of its assets)",
+    )
 
 
 class KycIn(In):
@@ -160,7 +186,7 @@ class WalletIn(In):
 
 class WalletOut(Out):
     address: str
-    revoked_at: datetime | None
+    revoked_at: UtcDatetime | None
 
 
 class IdentityOut(Out):
@@ -170,9 +196,10 @@ class IdentityOut(Out):
     country: int
     category: str
     kyc_status: str
-    kyc_expires_at: datetime | None
+    kyc_expires_at: UtcDatetime | None
     wallets: list[WalletOut]
-    created_at: datetime
+    created_at: UtcDatetime
+    onboarded_by_issuer_id: int | None = None  # None: onboarded by an admin
 
 
 # -- ledger --------------------------------------------------------------------------------------------------
@@ -225,7 +252,7 @@ class MovementOut(Out):
     overridden: list[str] | None
     reason: str | None
     actor: str
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class PositionOut(Out):
@@ -247,21 +274,21 @@ class VersionOut(Out):
     media_type: str
     filename: str | None
     uploaded_by: str
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class DocumentOut(Out):
     name: str
     kind: str
-    removed_at: datetime | None
+    removed_at: UtcDatetime | None
     versions: list[VersionOut]
 
 
 class KeyIn(In):
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     role: str
-    issuer_id: int | None = None
-    identity_id: int | None = None
+    issuer_id: Id | None = None
+    identity_id: Id | None = None
     assets: list[str] = []
 
 
@@ -273,8 +300,8 @@ class KeyOut(BaseModel):
     identity_id: int | None
     assets: list[str]
     created_by: str
-    created_at: datetime
-    revoked_at: datetime | None
+    created_at: UtcDatetime
+    revoked_at: UtcDatetime | None
 
 
 class KeyCreatedOut(KeyOut):
@@ -283,7 +310,7 @@ class KeyCreatedOut(KeyOut):
 
 class EntryOut(BaseModel):
     seq: int
-    created_at: datetime
+    created_at: UtcDatetime
     actor: str
     action: str
     subject: str
@@ -296,7 +323,7 @@ class EntryOut(BaseModel):
 class CheckpointOut(BaseModel):
     tree_size: int
     root: str
-    created_at: datetime
+    created_at: UtcDatetime
     public_key: str
     signature: str
 
