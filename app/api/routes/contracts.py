@@ -6,13 +6,14 @@ AURIGRAPH_ENV=production there are none, and clients send signed transactions ov
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from app.api.deps import PrincipalDep
+from app.api.schemas import Cursor
 from app.api.schemas_evm import CallIn, CompileIn, DeployIn, SourceIn, TransactIn, UpgradeIn, VerifyIn
 from app.evm.compiler import CompilationError, CompileMessage, compile_sources
 from app.evm.contracts import ArtifactInvalid, Buildable, ContractService, parse_artifact
@@ -136,9 +137,12 @@ def deploy(body: DeployIn, request: Request, who: PrincipalDep) -> dict[str, Any
 
 @router.get("", summary="Contracts recorded by the registry")
 def list_contracts(
-    request: Request, who: PrincipalDep, limit: int = 100, offset: int = 0
+    request: Request,
+    who: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Cursor = 0,
 ) -> list[dict[str, Any]]:
-    return _service(request).list(min(max(limit, 1), 1000), max(offset, 0))
+    return _service(request).list(limit, offset)
 
 
 @router.get("/{address}", summary="One contract: ABI, build facts, implementation history")

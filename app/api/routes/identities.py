@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from app.api.deps import PrincipalDep, SessionDep
-from app.api.schemas import IdentityIn, IdentityOut, KycIn, PositionOut, WalletIn
+from app.api.schemas import Cursor, Id, IdentityIn, IdentityOut, KycIn, PositionOut, WalletIn
 from app.rwa import assets, identities
 from app.rwa.access import Permission
 from app.rwa.domain import Role
@@ -24,7 +24,7 @@ def create_identity(body: IdentityIn, session: SessionDep, who: PrincipalDep) ->
 def list_identities(
     session: SessionDep,
     who: PrincipalDep,
-    offset: int = Query(0, ge=0),
+    offset: Cursor = 0,
     limit: int = Query(100, ge=1, le=1000),
 ) -> object:
     who.require(Permission.IDENTITY_READ)
@@ -32,27 +32,27 @@ def list_identities(
 
 
 @router.get("/{identity_id}", response_model=IdentityOut)
-def get_identity(identity_id: int, session: SessionDep, who: PrincipalDep) -> object:
+def get_identity(identity_id: Id, session: SessionDep, who: PrincipalDep) -> object:
     who.require_identity(identity_id)
     return identities.get_identity(session, identity_id)
 
 
 @router.put("/{identity_id}/kyc", response_model=IdentityOut)
-def update_kyc(identity_id: int, body: KycIn, session: SessionDep, who: PrincipalDep) -> object:
+def update_kyc(identity_id: Id, body: KycIn, session: SessionDep, who: PrincipalDep) -> object:
     who.require(Permission.IDENTITY_WRITE)
     identities.update_kyc(session, actor=who.actor, identity_id=identity_id, **body.model_dump())
     return identities.get_identity(session, identity_id)
 
 
 @router.post("/{identity_id}/wallets", status_code=201, response_model=IdentityOut)
-def add_wallet(identity_id: int, body: WalletIn, session: SessionDep, who: PrincipalDep) -> object:
+def add_wallet(identity_id: Id, body: WalletIn, session: SessionDep, who: PrincipalDep) -> object:
     who.require(Permission.IDENTITY_WRITE)
     identities.add_wallet(session, actor=who.actor, identity_id=identity_id, address=body.address)
     return identities.get_identity(session, identity_id)
 
 
 @router.get("/{identity_id}/holdings", response_model=list[PositionOut])
-def holdings(identity_id: int, session: SessionDep, who: PrincipalDep) -> object:
+def holdings(identity_id: Id, session: SessionDep, who: PrincipalDep) -> object:
     """The identity's positions in the assets the caller may see the ledger of (an investor: all its own)."""
     who.require_identity(identity_id)
     identities.get_identity(session, identity_id)
