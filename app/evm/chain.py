@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, select
 
 from app.config import Settings
-from app.evm import pyevm, records
+from app.evm import impersonation, pyevm, records
 from app.evm.accounts import DevAccount, dev_accounts
 from app.evm.errors import (
     BlockNotFound,
@@ -32,6 +32,7 @@ from app.evm.errors import (
 )
 from app.evm.models import BlockRow, ChainMeta, LogRow, TransactionRow
 from app.evm.records import BlockRecord, LogRecord, TxRecord
+from app.evm.rewind import RewindHook, RewindRecorder, RewindReport
 from app.evm.state_store import SqlStateStore
 from app.evm.txvalidation import validate_transaction
 from app.evm.writer_lock import WriterLock
@@ -66,6 +67,9 @@ class Chain:
             () if settings.production else dev_accounts(settings.dev_mnemonic, settings.dev_accounts)
         )
         self._keys = {a.address: a.account for a in self.accounts}
+        # eth_sendTransaction from these works without their key (anvil_impersonateAccount; dev only)
+        self.impersonating: set[bytes] = set()
+        self.auto_impersonate = False
         alloc = {a.address: settings.dev_balance_wei for a in self.accounts}
         self._chain, created = pyevm.open_chain(
             self.store,
@@ -90,6 +94,11 @@ class Chain:
         # run in the block's transaction for every transaction without a hook of its own (e.g. recording
         # contracts deployed over JSON-RPC in the registry, with their audit entry)
         self.default_hooks: list[MinedHook] = []
+        # run in the SQL transaction of a rewind (evm_revert, anvil_reset) with the kept block's number:
+        # each removes the rows the removed blocks wrote (contract registry, tokenization...) and says what
+        self.rewind_hooks: list[RewindHook] = []
+        # then these see what the whole rewind removed (the audit trail records it as an entry of its own)
+        self.rewind_recorders: list[RewindRecorder] = []
         self._next_timestamp: int | None = None
         self._interval = 0.0
         self._ticker: threading.Thread | None = None
@@ -171,7 +180,8 @@ class Chain:
 
     def send_transaction(self, params: dict[str, Any], on_mined: MinedHook | None = None) -> bytes:
         sender = params["from"]
-        account = self.signer(sender)
+        impersonated = sender not in self._keys and (self.auto_impersonate or sender in self.impersonating)
+        account = None if impersonated else self.signer(sender)
         with self.lock:
             tx: dict[str, Any] = {
                 "chainId": self.chain_id,
@@ -192,6 +202,8 @@ class Chain:
             tx["gas"] = (
                 params["gas"] if "gas" in params else self.estimate_gas({**params, "from": sender}, None)
             )
+            if account is None:  # a fake signature that names the sender (app/evm/impersonation.py)
+                return self.submit(impersonation.build(tx, sender, self.chain_id), on_mined)
             raw = bytes(account.sign_transaction(tx).raw_transaction)
             return self.send_raw_transaction(raw, on_mined)
 
@@ -354,7 +366,7 @@ class Chain:
             number, offset = self._snapshots[sid]
             for k in [k for k in self._snapshots if k >= sid]:
                 del self._snapshots[k]
-            self._rewind(number)
+            self.rewind_to(number, reason="evm_revert")
             self._next_timestamp = None
             self.time_offset = offset
             self._save_meta("time_offset", str(offset))
@@ -443,7 +455,7 @@ class Chain:
             return None
         with self.lock:
             header, recs = self.block_rows(rec.block_number)
-            txs = [pyevm.decode_transaction(self._chain, r.raw) for r in recs[: rec.tx_index + 1]]
+            txs = [impersonation.decode_stored(r.raw, r.sender) for r in recs[: rec.tx_index + 1]]
             comp = pyevm.replay(self._chain, header, txs, self.settings.call_timeout_s * 4)
         tx = txs[-1]
         return top_frame(comp, tx.sender, rec.gas_used, tx.data, with_log)
@@ -568,14 +580,35 @@ class Chain:
             listener(block, txrecs)
         return block, rejected
 
-    def _rewind(self, number: int) -> None:
+    def rewind_to(self, number: int, *, reason: str) -> RewindReport:
+        """Make block ``number`` the head again, in one SQL transaction: the later blocks, their
+        transactions and logs, and every row a ``rewind_hooks`` entry removes for them; then
+        ``rewind_recorders`` record what went. Pending transactions are dropped. evm_revert uses it, and
+        anvil_reset can (``number=0``)."""
+        with self.lock:
+            old_head = self.head.block_number
+            if not 0 <= number <= old_head:
+                raise InvalidParams(f"cannot rewind to block {number}: the head is {old_head}")
+            return self._rewind(number, old_head, reason)
+
+    def _rewind(self, number: int, old_head: int, reason: str) -> RewindReport:
         try:
             pyevm.rewind(self._chain, self.store, number)
             with self.engine.begin() as conn:
                 self.store.flush(conn)
+                removed = conn.execute(
+                    select(TransactionRow.hash)
+                    .where(TransactionRow.block_number > number)
+                    .order_by(TransactionRow.block_number, TransactionRow.tx_index)
+                ).scalars()
+                report = RewindReport(reason, number, old_head, tuple(bytes(h) for h in removed))
+                for hook in self.rewind_hooks:
+                    report.rewound.update(hook(conn, number) or {})
                 conn.execute(delete(LogRow).where(LogRow.block_number > number))
                 conn.execute(delete(TransactionRow).where(TransactionRow.block_number > number))
                 conn.execute(delete(BlockRow).where(BlockRow.number > number))
+                for recorder in self.rewind_recorders:
+                    recorder(conn, report)
         except BaseException:
             self.store.discard()
             self.store.drop_cache()
@@ -587,6 +620,8 @@ class Chain:
         self._recent.clear()
         self._call_ctxs = []
         self.pool.clear()
+        self._hooks.clear()  # the mined hooks of dropped pending transactions
+        return report
 
     def _load_time_offset(self) -> int:
         with self.engine.connect() as conn:

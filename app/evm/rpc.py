@@ -15,6 +15,7 @@ from app.evm.errors import EvmError, InvalidParams, MethodDisabled
 from app.evm.filters import Filter, FilterRegistry
 from app.evm.gas import raise_for
 from app.evm.hexcodec import hb, hx
+from app.evm.impersonation import decode_stored
 from app.evm.pyevm import CallOutcome, StateOverride, decode_transaction
 from app.evm.rpc_dev import DevMethods
 from app.evm.rpc_devnode import client_version
@@ -338,7 +339,7 @@ class Rpc(DevMethods):
         return self._mined_tx_json(recs[index]) if index < len(recs) else None
 
     def _mined_tx_json(self, rec: Any) -> dict[str, Any]:
-        return tx_json(decode_transaction(self.chain._chain, rec.raw), self.chain.chain_id, rec)
+        return tx_json(decode_stored(rec.raw, rec.sender), self.chain.chain_id, rec)  # sender as mined
 
     def rpc_eth_getTransactionByHash(self, tx_hash: Any) -> dict[str, Any] | None:
         h = hc.hash32(tx_hash, "transaction hash")

@@ -16,13 +16,15 @@ from eth_account.messages import encode_defunct, encode_typed_data
 from app.evm import hexcodec as hc
 from app.evm.chain import Chain
 from app.evm.errors import InvalidParams
+from app.evm.rpc_anvil import AnvilMethods
 from app.evm.rpc_devnode import NodeInfoMethods
 
 
-class DevMethods(NodeInfoMethods):
+class DevMethods(NodeInfoMethods, AnvilMethods):
     chain: Chain
 
     ALIASES = {
+        **AnvilMethods.ALIASES,
         "hardhat_setCode": "anvil_setCode",
         "hardhat_setNonce": "anvil_setNonce",
         "hardhat_setStorageAt": "anvil_setStorageAt",
@@ -39,6 +41,7 @@ class DevMethods(NodeInfoMethods):
             "eth_signTypedData_v4",
             "hardhat_metadata",
             "anvil_nodeInfo",
+            *AnvilMethods.DEV_ONLY,
             *ALIASES,
         )
     )

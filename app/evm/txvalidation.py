@@ -198,7 +198,8 @@ def _check_account(state: Any, tx: Any, sender: bytes, cost: int, allow_future_n
     if tx.nonce > expected and not allow_future_nonce:
         raise NonceTooHigh(f"nonce too high: next nonce {expected}, tx nonce {tx.nonce}")
     code = state.get_code(sender)
-    if code and not code.startswith(DELEGATION_PREFIX):  # EIP-3607, but a 7702 delegation may send
+    # EIP-3607, but a 7702 delegation may send, and so may an impersonated contract (dev only, as anvil)
+    if code and not code.startswith(DELEGATION_PREFIX) and not getattr(tx, "impersonated", False):
         raise InvalidTransaction(f"sender not an eoa: address 0x{sender.hex()}, code size {len(code)}")
     balance = state.get_balance(sender)
     if balance < cost:

@@ -64,3 +64,31 @@ def test_anvil_node_info_as_anvil(nodes):
         assert info["environment"]["gasPrice"] == result(node, "eth_gasPrice")
     # anvil 1.7.1 answers currentBlockTimestamp 1 whatever the head's time (its genesis env); ours the head's
     assert ours["currentBlockTimestamp"] == int(latest(nodes[0])["timestamp"], 16)
+
+
+WHALE = "0x" + "ab" * 20
+TO = "0x" + "cd" * 20
+
+
+def test_impersonation_as_anvil(nodes):
+    send = {"from": WHALE, "to": TO, "value": "0x7"}
+    refused = [node.rpc("eth_sendTransaction", send)["error"]["code"] for node in nodes]
+    assert refused == [-32000, -32602]  # documented: anvil answers "No Signer available" as -32602
+    both(nodes, "anvil_setBalance", WHALE, hex(10**18))
+    assert both(nodes, "anvil_impersonateAccount", WHALE) == [None, None]
+    hashes = both(nodes, "eth_sendTransaction", send)
+    receipts = [result(n, "eth_getTransactionReceipt", h) for n, h in zip(nodes, hashes, strict=True)]
+    txs = [result(n, "eth_getTransactionByHash", h) for n, h in zip(nodes, hashes, strict=True)]
+    for receipt, tx in zip(receipts, txs, strict=True):
+        assert receipt["from"] == tx["from"] == WHALE and receipt["status"] == "0x1"
+        assert (tx["value"], tx["type"], tx["nonce"]) == ("0x7", "0x2", "0x0")
+    # documented: anvil shows r = s = 0; ours carries the sender in r and s = 1 (so it can be replayed)
+    assert (txs[1]["r"], txs[1]["s"]) == ("0x0", "0x0")
+    assert (int(txs[0]["r"], 16), txs[0]["s"]) == (int(WHALE, 16), "0x1")
+    assert both(nodes, "eth_getBalance", TO, "latest") == ["0x7", "0x7"]
+    assert both(nodes, "hardhat_stopImpersonatingAccount", WHALE) == [None, None]
+    assert [node.rpc("eth_sendTransaction", send)["error"]["code"] for node in nodes] == refused
+    assert both(nodes, "anvil_autoImpersonateAccount", True) == [None, None]
+    assert all(result(n, "eth_getTransactionReceipt", result(n, "eth_sendTransaction", send)) for n in nodes)
+    assert both(nodes, "anvil_autoImpersonateAccount", False) == [None, None]
+    assert both(nodes, "eth_getBalance", TO, "latest") == ["0xe", "0xe"]
