@@ -22,6 +22,7 @@ from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
 from app.evm.chain import Chain
 from app.evm.contracts import ContractService
+from app.evm.rewind import RewindReport
 from app.evm.rpc import Rpc
 from app.evm.subscriptions import SubscriptionHub
 from app.rwa import audit
@@ -37,6 +38,20 @@ def chain_audit(conn: Connection, action: str, payload: dict[str, Any]) -> None:
             action=action,
             subject=f"contract:{payload.get('address')}",
             payload=payload,
+        )
+        session.flush()
+
+
+def chain_rewind_audit(conn: Connection, report: RewindReport) -> None:
+    """The audit trail is append-only: a rewind (evm_revert) keeps the entries of what it removed and
+    records itself, with what went, in the rewind's own transaction."""
+    with Session(bind=conn) as session:
+        audit.record(
+            session,
+            actor="chain",
+            action="chain.rewind",
+            subject=f"block:{report.kept_block}",
+            payload=report.payload(),
         )
         session.flush()
 
@@ -62,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.contracts = ContractService(chain)
         # contracts deployed by raw transactions (JSON-RPC, cast, Hardhat) are recorded and audited too
         chain.default_hooks.append(app.state.contracts.record_foreign_deploy(on_record=chain_audit))
+        chain.rewind_recorders.append(chain_rewind_audit)
         app.state.hub = SubscriptionHub(chain)
         app.state.ws_connections = 0
         # its own connections: callers waiting for it must never hold the ones it needs

@@ -5,8 +5,9 @@ PostgreSQL's NUMERIC(78,0) is already exact: nothing changes there. On SQLite, `
 affinity would turn back into numbers. Values below 2^63 were stored as exact integers and are padded as
 they are; a value stored as a REAL (2^63 and up: the old write path sent those as floats) had lost digits,
 so it is recomputed from what the row keeps exactly: the block's RLP header (base fee) and the signed
-transaction (effective gas price). The genesis itself needs no schema: the chain writes its hash and
-source to ``evm_meta`` at start (app/evm/genesis.py).
+transaction (effective gas price). ``evm_contract_impl`` keeps each version's build facts (name, compiler
+version, source hash) so that rewinding an upgrade (evm_revert) restores them. The genesis itself needs
+no schema: the chain writes its hash and source to ``evm_meta`` at start (app/evm/genesis.py).
 
 Downgrade turns the text back into NUMERIC (beyond 2^63 SQLite keeps a float again, as before).
 
@@ -33,7 +34,17 @@ COLUMNS = (("evm_block", "base_fee", "number"), ("evm_tx", "effective_gas_price"
 _BASE_FEE_FIELD = 15  # London and later headers: the 16th field
 
 
+IMPL_FACTS = (
+    ("name", sa.String(200)),
+    ("compiler_version", sa.String(100)),
+    ("source_hash", sa.LargeBinary(32)),
+)
+
+
 def upgrade() -> None:
+    with op.batch_alter_table("evm_contract_impl") as batch:
+        for name, type_ in IMPL_FACTS:
+            batch.add_column(sa.Column(name, type_, nullable=True))
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
         return
@@ -49,6 +60,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("evm_contract_impl") as batch:
+        for name, _ in reversed(IMPL_FACTS):
+            batch.drop_column(name)
     if op.get_bind().dialect.name != "sqlite":
         return
     for table, col, _ in COLUMNS:

@@ -23,6 +23,7 @@ from app.evm.errors import EvmError, ExecutionReverted, InvalidParams
 from app.evm.gas import raise_for
 from app.evm.models import ContractRow, ImplementationRow
 from app.evm.records import TxRecord
+from app.evm.rewind import rewind_contracts
 
 RecordHook = Callable[[Connection, str, dict[str, Any]], None]  # (conn, action, payload)
 
@@ -97,6 +98,8 @@ def _hex(b: bytes | None) -> str | None:
 class ContractService:
     def __init__(self, chain: Chain) -> None:
         self.chain = chain
+        if rewind_contracts not in chain.rewind_hooks:  # evm_revert removes what reverted blocks recorded
+            chain.rewind_hooks.append(rewind_contracts)
 
     # -- deploy ------------------------------------------------------------------------------------------
     def deploy(
@@ -473,6 +476,9 @@ def _record_implementation(
             version=version,
             implementation=implementation,
             abi=json.dumps(build.abi),
+            name=build.name,
+            compiler_version=build.compiler_version,
+            source_hash=build.source_hash,
             tx_hash=tx.hash,
             block_number=tx.block_number,
             created_at=datetime.now(UTC),

@@ -128,3 +128,7 @@ class ImplementationRow(Base):
     tx_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
     block_number: Mapped[int] = mapped_column(BigInteger, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # the build facts of this version, so that rewinding a later upgrade (evm_revert) restores them
+    name: Mapped[str | None] = mapped_column(String(200))
+    compiler_version: Mapped[str | None] = mapped_column(String(100))
+    source_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
