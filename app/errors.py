@@ -30,6 +30,9 @@ from app.evm.contracts import (
     NotUpgradeable,
 )
 from app.rwa import errors as e
+from app.rwa.alerts import errors as alert_errors
+from app.rwa.collateral import errors as collateral_errors
+from app.rwa.valuation import errors as valuation_errors
 
 # most specific first is not required: the handler walks the exception's MRO and takes the nearest class
 ERRORS: dict[type[Exception], tuple[int, str]] = {
@@ -42,6 +45,24 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     e.DocumentNotFound: (404, "DOCUMENT_NOT_FOUND"),
     e.ApiKeyNotFound: (404, "KEY_NOT_FOUND"),
     e.AuditEntryNotFound: (404, "AUDIT_ENTRY_NOT_FOUND"),
+    alert_errors.AlertNotFound: (404, "ALERT_NOT_FOUND"),
+    alert_errors.WebhookNotFound: (404, "WEBHOOK_NOT_FOUND"),
+    alert_errors.InvalidWebhook: (422, "INVALID_WEBHOOK"),
+    collateral_errors.PositionNotFound: (404, "POSITION_NOT_FOUND"),
+    collateral_errors.InvalidPosition: (422, "INVALID_POSITION"),
+    collateral_errors.PositionClosed: (409, "POSITION_CLOSED"),
+    valuation_errors.FeedNotFound: (404, "FEED_NOT_FOUND"),
+    valuation_errors.NoValuation: (404, "NO_VALUATION"),
+    valuation_errors.PricingNotFound: (404, "PRICING_NOT_FOUND"),
+    valuation_errors.FeedExists: (409, "FEED_EXISTS"),
+    valuation_errors.NotAggregator: (422, "NOT_AN_AGGREGATOR"),
+    valuation_errors.BadFeedDecimals: (422, "BAD_DECIMALS"),
+    valuation_errors.InvalidFeed: (422, "INVALID_FEED"),
+    valuation_errors.UnknownCurrency: (422, "UNKNOWN_CURRENCY"),
+    valuation_errors.NoFxPath: (422, "NO_FX_PATH"),
+    valuation_errors.InvalidPricing: (422, "INVALID_PRICING"),
+    valuation_errors.InvalidAsOf: (422, "INVALID_AS_OF"),
+    valuation_errors.BeforeAsset: (422, "BEFORE_ASSET"),
     e.NotFound: (404, "NOT_FOUND"),
     e.AlreadyExists: (409, "ALREADY_EXISTS"),
     e.InvalidUnits: (422, "INVALID_UNITS"),

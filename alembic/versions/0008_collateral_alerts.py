@@ -36,12 +36,14 @@ def upgrade() -> None:
         sa.Column("uid", sa.String(36), nullable=False),
         sa.Column("kind", sa.String(64), nullable=False),
         sa.Column("subject", sa.String(200), nullable=False),
+        sa.Column("asset", sa.String(16), nullable=True),
         sa.Column("severity", sa.String(16), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("created_at", TS, nullable=False),
         _pk("rwa_alert"),
         sa.UniqueConstraint("uid", name=op.f("uq_rwa_alert_uid")),
     )
+    op.create_index(op.f("ix_rwa_alert_asset"), "rwa_alert", ["asset"])
     op.create_table(
         "rwa_webhook",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -21,6 +21,7 @@ class Alert(Base):
     uid: Mapped[str] = mapped_column(String(36), nullable=False, unique=True)
     kind: Mapped[str] = mapped_column(String(64), nullable=False)
     subject: Mapped[str] = mapped_column(String(200), nullable=False)
+    asset: Mapped[str | None] = mapped_column(String(16), index=True)  # symbol: scopes issuer/agent keys
     severity: Mapped[str] = mapped_column(String(16), nullable=False)
     payload: Mapped[str] = mapped_column(Text, nullable=False)  # canonical JSON (Decimals as strings)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)

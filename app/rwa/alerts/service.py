@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import orjson
@@ -23,10 +23,17 @@ ACTOR = "system:alerts"
 
 
 def raise_alert(
-    session: Session, *, kind: str, subject: str, severity: str, payload: Mapping[str, Any]
+    session: Session,
+    *,
+    kind: str,
+    subject: str,
+    severity: str,
+    payload: Mapping[str, Any],
+    asset: str | None = None,
 ) -> Alert:
     """Write the alert, its audit entry and one outbox row per active webhook, in the caller's transaction.
 
+    `asset` (a symbol) tags the alert and its audit entry, so keys scoped to assets see its alerts only.
     The audit entry goes first: it takes the audit log's lock (held until commit), so the alert's id is
     drawn under that lock and alerts commit in id order, which the list cursor and the stream rely on."""
     if severity not in SEVERITIES:
@@ -38,9 +45,11 @@ def raise_alert(
         actor=ACTOR,
         action="alert.raised",
         subject=subject,
+        asset=asset,
         payload={"alert": uid, "kind": kind, "severity": severity, "payload": payload},
     )
-    alert = Alert(uid=uid, kind=kind, subject=subject, severity=severity, payload=body, created_at=utcnow())
+    alert = Alert(uid=uid, kind=kind, subject=subject, asset=asset, severity=severity, payload=body)
+    alert.created_at = utcnow()
     session.add(alert)
     session.flush()
     message = webhook_body(alert).encode()
@@ -67,6 +76,7 @@ def alert_view(alert: Alert) -> dict[str, Any]:
         "seq": alert.id,
         "kind": alert.kind,
         "subject": alert.subject,
+        "asset": alert.asset,
         "severity": alert.severity,
         "payload": orjson.loads(alert.payload),
         "created_at": format_time(alert.created_at),
@@ -85,9 +95,13 @@ def list_alerts(
     limit: int = 100,
     kind: str | None = None,
     subject: str | None = None,
+    assets: Collection[str] | None = None,
 ) -> list[Alert]:
-    """Oldest first after the cursor `after`; newest first when `before` is given (or neither: latest)."""
+    """Oldest first after the cursor `after`; newest first when `before` is given (or neither: latest).
+    `assets`: only alerts tagged with one of these symbols (what an asset-scoped key may see)."""
     stmt = select(Alert)
+    if assets is not None:
+        stmt = stmt.where(Alert.asset.in_(list(assets)))
     if kind is not None:
         stmt = stmt.where(Alert.kind == kind)
     if subject is not None:

@@ -8,8 +8,6 @@ currency (the asset's pricing rule does not list it, or no round ran yet) leaves
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +18,8 @@ from app.rwa.collateral.models import CollateralPosition
 from app.rwa.collateral.ratio import State, classify, collateral_ratio, collateral_value, round_value
 from app.rwa.models import Asset, Wallet
 from app.rwa.repo import utcnow
+from app.rwa.valuation.engine import ROUND_LISTENERS
+from app.rwa.valuation.query import UnitValue, value_per_unit
 
 ALERTS = {
     State.WARNING: ("collateral_warning", "warning"),
@@ -29,22 +29,8 @@ ALERTS = {
 CHUNK = 500  # asset ids per IN list
 
 
-class UnitValue(Protocol):
-    """What `app.rwa.valuation.query.value_per_unit` answers (its UnitValue), as far as we read it."""
-
-    @property
-    def value(self) -> Decimal: ...
-    @property
-    def stale(self) -> bool: ...
-    @property
-    def block_number(self) -> int: ...
-    @property
-    def valuation_id(self) -> int: ...
-
-
 def unit_value(session: Session, asset_id: int, currency: str) -> UnitValue | None:
-    from app.rwa.valuation.query import value_per_unit
-
+    """The latest valuation of one base unit in the debt's currency (None: never valued in it)."""
     return value_per_unit(session, asset_id, currency)
 
 
@@ -71,7 +57,12 @@ def revalue(session: Session, position: CollateralPosition, value: UnitValue | N
     kind, severity = ALERTS[state]
     payload = alert_payload(session, position) | {"previous_state": previous.value}
     return raise_alert(
-        session, kind=kind, subject=f"collateral:{position.id}", severity=severity, payload=payload
+        session,
+        kind=kind,
+        subject=f"collateral:{position.id}",
+        severity=severity,
+        payload=payload,
+        asset=str(payload["asset"]),
     )
 
 
@@ -119,9 +110,6 @@ def on_round(session: Session, asset_ids: Iterable[int], block: int) -> None:
 def install() -> None:
     """Register `on_round` with the valuation engine (once per process; called by the app's start-up).
 
-    The engine imports nothing of collateral: this registration is the one link, so valuation can run
-    without collateral and collateral's imports of valuation stay lazy (valuation loads after us)."""
-    from app.rwa.valuation.engine import ROUND_LISTENERS
-
+    The engine imports nothing of collateral: this registration is the one link."""
     if on_round not in ROUND_LISTENERS:
         ROUND_LISTENERS.append(on_round)
