@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     state_cache_rows: int = 5_000_000
     automine: bool = True
     block_interval: float = 0.0  # seconds between blocks when automine is off (0 = only on evm_mine)
+    # a genesis file in geth's format (config.chainId, alloc, baseFeePerGas, gasLimit, timestamp,
+    # extraData): the chain starts from it instead of the dev defaults; the database remembers it and
+    # refuses to start with another one (app/evm/genesis.py)
+    genesis_file: Path | None = None
+    # production only: debug_traceCall/debug_traceTransaction answered (always on in dev)
+    rpc_debug: bool = False
     # web3_clientVersion outside production; empty means "anvil/v1.7.1-compatible aurigraph/<v>/py-evm-<v>"
     # (Hardhat's network helpers accept only a version starting with hardhatnetwork, anvil or zksync)
     dev_client_version: str = ""
@@ -65,6 +71,18 @@ class Settings(BaseSettings):
     max_logs: int = 10_000
     max_ws_connections: int = 200
     ws_queue_limit: int = 10_000  # notifications queued for one WebSocket before it is dropped as too slow
+    # browser origins allowed to open the JSON-RPC WebSocket (a request without Origin, i.e. not from a
+    # web page, is always allowed); "scheme://host:*" allows any port, "*" any origin
+    ws_allowed_origins: list[str] = [
+        "http://localhost:*",
+        "http://127.0.0.1:*",
+        "http://[::1]:*",
+        "https://localhost:*",
+        "https://127.0.0.1:*",
+        "https://[::1]:*",
+    ]
+    # origins allowed to call the REST API (/v1) from a browser (CORS); empty: CORS off
+    cors_origins: list[str] = []
 
     # alerts: webhooks (added by admins at /v1/webhooks) are posted from the outbox by a worker thread per
     # process, at-least-once; a failed attempt is retried after backoff_s, 2x, 4x, ... up to backoff_cap_s,

@@ -456,7 +456,8 @@ class Chain:
         with self.lock:
             header, recs = self.block_rows(rec.block_number)
             txs = [impersonation.decode_stored(r.raw, r.sender) for r in recs[: rec.tx_index + 1]]
-            comp = pyevm.replay(self._chain, header, txs, self.settings.call_timeout_s * 4)
+        # replayed without the chain lock, on a state of its own (as calls): blocks go on being mined
+        comp = pyevm.replay(self._chain, header, txs, self.settings.call_timeout_s * 4)
         tx = txs[-1]
         return top_frame(comp, tx.sender, rec.gas_used, tx.data, with_log)
 
@@ -465,7 +466,7 @@ class Chain:
 
         with self.lock:
             ctx = pyevm.CallContext(self._call_chain, header, traced=True)
-            outcome = self._run_call(ctx, params)
+        outcome = self._run_call(ctx, params)  # without the chain lock, as ``call``
         sender = params.get("from") or b"\x00" * 20
         return top_frame(outcome.computation, sender, outcome.gas_used, params.get("data", b""), with_log)
 

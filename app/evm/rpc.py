@@ -31,6 +31,53 @@ class Rpc(DevMethods):
     # answered without the chain lock, the database or any real work (constants, the committed head's
     # number): safe to answer on a server's event loop
     INSTANT = frozenset(("web3_clientVersion", "net_version", "eth_chainId", "eth_blockNumber"))
+    # The methods a production node answers (AURIGRAPH_ENV=production): one not named here is off there,
+    # so every new method is dev-only until it is added. debug_* are on in production only with
+    # AURIGRAPH_RPC_DEBUG. Some are defined in the dev-node mixins (eth_getProof, eth_createAccessList,
+    # eth_newPendingTransactionFilter, eth_getAccountInfo); eth_subscribe lives in app/api/ws.py.
+    PUBLIC = frozenset(
+        (
+            "web3_clientVersion",
+            "web3_sha3",
+            "net_version",
+            "net_listening",
+            "eth_chainId",
+            "eth_syncing",
+            "eth_blockNumber",
+            "eth_accounts",  # always empty in production: no dev accounts
+            "eth_coinbase",
+            "eth_gasPrice",
+            "eth_maxPriorityFeePerGas",
+            "eth_blobBaseFee",
+            "eth_feeHistory",
+            "eth_getBalance",
+            "eth_getTransactionCount",
+            "eth_getCode",
+            "eth_getStorageAt",
+            "eth_getProof",
+            "eth_getAccountInfo",
+            "eth_call",
+            "eth_estimateGas",
+            "eth_createAccessList",
+            "eth_sendRawTransaction",
+            "eth_getBlockByNumber",
+            "eth_getBlockByHash",
+            "eth_getBlockTransactionCountByNumber",
+            "eth_getBlockTransactionCountByHash",
+            "eth_getTransactionByBlockNumberAndIndex",
+            "eth_getTransactionByBlockHashAndIndex",
+            "eth_getBlockReceipts",
+            "eth_getTransactionByHash",
+            "eth_getTransactionReceipt",
+            "eth_getLogs",
+            "eth_newFilter",
+            "eth_newBlockFilter",
+            "eth_newPendingTransactionFilter",
+            "eth_getFilterChanges",
+            "eth_getFilterLogs",
+            "eth_uninstallFilter",
+        )
+    )
     ALIASES = {
         **DevMethods.ALIASES,
         "hardhat_setBalance": "anvil_setBalance",
@@ -45,22 +92,13 @@ class Rpc(DevMethods):
         }
         for alias, name in self.ALIASES.items():
             self.methods[alias] = self.methods[name]
-        if chain.settings.production:
-            for name in (
-                "eth_sendTransaction",
-                "anvil_setBalance",
-                "hardhat_setBalance",
-                "evm_revert",
-                "evm_snapshot",
-                "evm_increaseTime",
-                "evm_setAutomine",
-                "evm_mine",
-                "anvil_mine",
-                "evm_setIntervalMining",
-                "hardhat_mine",
-                *self.DEV_ONLY,
-            ):
-                self.methods.pop(name, None)
+        if chain.settings.production:  # an allow-list: what is not in PUBLIC is off
+            debug = chain.settings.rpc_debug
+            self.methods = {
+                name: fn
+                for name, fn in self.methods.items()
+                if name in self.PUBLIC or (debug and name.startswith("debug_"))
+            }
 
     # -- dispatch ---------------------------------------------------------------------------------------
     def instant(self, req: Any) -> bool:
