@@ -83,7 +83,9 @@ def upgrade() -> None:
         sa.Column("total_value", sa.Text(), nullable=False),
         sa.Column("created_at", TS, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_val_valuation")),
-        sa.ForeignKeyConstraint(["asset_id"], ["rwa_asset.id"], name=op.f("fk_val_valuation_asset_id_rwa_asset")),
+        sa.ForeignKeyConstraint(
+            ["asset_id"], ["rwa_asset.id"], name=op.f("fk_val_valuation_asset_id_rwa_asset")
+        ),
     )
     op.create_index(
         "ix_val_valuation_asset_currency_block", "val_valuation", ["asset_id", "currency", "block_number"]

@@ -27,7 +27,7 @@ from app.rwa.valuation import chainio
 from app.rwa.valuation.availability import Availability
 from app.rwa.valuation.feeds import all_specs
 from app.rwa.valuation.quotes import QuoteBook
-from app.rwa.valuation.rounds import Rule, build_rows, dependencies, load_rules, needed_pairs, store
+from app.rwa.valuation.rounds import Rule, affected, build_rows, load_rules, needed_pairs, store
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,9 @@ class ValuationEngine:
         started = time.perf_counter()
         self.web3s.pin(ref.number)
         with self.sm() as session:
-            rules = [r for r in load_rules(session) if changed is None or dependencies(r, specs) & changed]
+            rules = [
+                narrowed for r in load_rules(session) if (narrowed := r.only(affected(r, specs, changed)))
+            ]
             got = self.book.read_all(session, specs, needed_pairs(rules, specs), ref.time, quotes or {})
         rows = build_rows(rules, got, specs.keys(), block_number=ref.number, block_time=ref.time)
         assets = {row["asset_id"] for row in rows}
@@ -159,6 +161,20 @@ class ValuationEngine:
         ref = self.block_ref(head)
         got = book.read_all(session, specs, needed_pairs([rule], specs), ref.time, {})
         return build_rows([rule], got, specs.keys(), block_number=head, block_time=ref.time)
+
+    def health(self, pair: str) -> dict[str, Any] | None:
+        """What this process last saw of a pair: its last good answer and availability (None: not read)."""
+        quote = self.book.last_good.get(pair)
+        ratio = self.book.availability.ratio(pair)
+        if quote is None and ratio is None:
+            return None
+        return {
+            "answer": None if quote is None else str(quote.answer),
+            "price": None if quote is None else str(quote.price),
+            "round_id": None if quote is None else str(quote.round_id),
+            "updated_at": None if quote is None else quote.updated_at.isoformat(),
+            "availability": None if ratio is None else f"{ratio:.6f}",
+        }
 
 
 def run_listeners(session: Session, assets: set[int], block: int) -> None:

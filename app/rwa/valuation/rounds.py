@@ -4,7 +4,7 @@ appends (built in plain Python, inserted with one executemany: no ORM object per
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -38,6 +38,12 @@ class Rule:
             return self.appraisal_currency
         return quote_currency(self.feed_pair)
 
+    def only(self, currencies: frozenset[str]) -> Rule | None:
+        """This rule narrowed to some of its currencies (None when none is left)."""
+        if not currencies:
+            return None
+        return replace(self, currencies=tuple(c for c in self.currencies if c in currencies))
+
     def legs(self, pairs: Collection[str]) -> dict[str, tuple[Leg, ...] | None]:
         return {c: fx_path(self.price_currency, c, pairs) for c in self.currencies}
 
@@ -61,14 +67,15 @@ def fallback_chain(spec: FeedSpec | None) -> list[str]:
     return pairs
 
 
-def dependencies(rule: Rule, specs: Mapping[str, FeedSpec]) -> set[str]:
-    """Every pair whose new answer changes this rule's value: its feed with its fallbacks, its FX legs."""
-    deps: set[str] = set()
-    if rule.feed_pair is not None:
-        deps.update(fallback_chain(specs.get(rule.feed_pair)) or [rule.feed_pair])
-    for legs in rule.legs(specs.keys()).values():
-        deps.update(leg.pair for leg in legs or ())
-    return deps
+def affected(rule: Rule, specs: Mapping[str, FeedSpec], changed: set[str] | None) -> frozenset[str]:
+    """The currencies of this rule that pairs in `changed` move (all of them, when None): its price feed
+    (with its fallbacks) moves every currency, an FX leg only the currency it converts to."""
+    if changed is None:
+        return frozenset(rule.currencies)
+    if rule.feed_pair is not None and changed.intersection(fallback_chain(specs.get(rule.feed_pair))):
+        return frozenset(rule.currencies)
+    legs = rule.legs(specs.keys())
+    return frozenset(c for c, path in legs.items() if path and changed.intersection(leg.pair for leg in path))
 
 
 def needed_pairs(rules: Iterable[Rule], specs: Mapping[str, FeedSpec]) -> set[str]:
@@ -77,8 +84,9 @@ def needed_pairs(rules: Iterable[Rule], specs: Mapping[str, FeedSpec]) -> set[st
     for rule in rules:
         if rule.feed_pair is not None:
             pairs.add(rule.feed_pair)
-        for legs in rule.legs(specs.keys()).values():
-            pairs.update(leg.pair for leg in legs or ())
+        for currency, legs in rule.legs(specs.keys()).items():
+            if currency in rule.currencies:
+                pairs.update(leg.pair for leg in legs or ())
     return pairs & specs.keys()
 
 
