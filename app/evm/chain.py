@@ -85,6 +85,9 @@ class Chain:
         self._snapshots: dict[int, tuple[int, int]] = {}
         self._next_snapshot = 0
         self.listeners: list[BlockListener] = []
+        # told of transactions as they are accepted, before any block holds them (pending filters and
+        # subscriptions); called under the chain lock, so they must not block
+        self.pending_listeners: list[Callable[[Sequence[Any]], None]] = []
         # idle call states for the head (each call takes one, so calls on several threads never share a
         # state); dropped with every new block
         self._call_ctxs: list[pyevm.CallContext] = []
@@ -156,9 +159,9 @@ class Chain:
     def pending_nonce(self, address: bytes) -> int:
         with self.lock:
             nonce = self.account_view(self.head).get_nonce(address)
-            for tx in self.pool:
-                if tx.sender == address and tx.nonce >= nonce:
-                    nonce = tx.nonce + 1
+            waiting = {tx.nonce for tx in self.pool if tx.sender == address}
+            while nonce in waiting:  # up to the first gap: a queued transaction after it waits for it
+                nonce += 1
             return int(nonce)
 
     # -- writes ------------------------------------------------------------------------------------------
@@ -262,6 +265,8 @@ class Chain:
                 seen.add(bytes(tx.hash))
                 accepted.append(tx)
                 results.append(bytes(tx.hash))
+            for listener in list(self.pending_listeners):
+                listener(accepted)
             if not self.automine:
                 self.pool.extend(accepted)
                 return results
@@ -278,6 +283,16 @@ class Chain:
                 InvalidTransaction(refused[r]) if isinstance(r, bytes) and r in refused else r
                 for r in results
             ]
+
+    def drop_pending(self, tx_hash: bytes) -> bool:
+        """Remove a pending transaction (anvil_dropTransaction); False when none has that hash."""
+        with self.lock:
+            kept = [tx for tx in self.pool if bytes(tx.hash) != tx_hash]
+            if len(kept) == len(self.pool):
+                return False
+            self.pool = kept
+            self._hooks.pop(tx_hash, None)
+            return True
 
     def known(self, tx_hash: bytes) -> bool:
         """Pending or just mined. Older replays are caught by the nonce check (nonce too low)."""

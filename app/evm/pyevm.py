@@ -329,6 +329,9 @@ def mine(
     for tx in txs:
         snapshot = vm.state.snapshot()
         try:
+            # py-evm's own checks (nonce, funds) first: apply_transaction runs them only after locking
+            # the journal, where our snapshot is gone and a nonce gap in the pool broke the block
+            vm.state.validate_transaction(tx)
             receipt, computation = vm.apply_transaction(current, tx)
         except ValidationError as exc:
             vm.state.revert(snapshot)

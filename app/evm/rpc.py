@@ -11,7 +11,7 @@ import rlp
 
 from app.evm import hexcodec as hc
 from app.evm.chain import Chain, LogQuery
-from app.evm.errors import EvmError, InvalidParams, MethodDisabled
+from app.evm.errors import EvmError, InvalidParams
 from app.evm.filters import Filter, FilterRegistry
 from app.evm.gas import raise_for
 from app.evm.hexcodec import hb, hx
@@ -448,12 +448,11 @@ class Rpc(DevMethods):
     def rpc_eth_newBlockFilter(self) -> str:
         return self.filters.add(Filter("blocks", self.chain.head.block_number))
 
-    def rpc_eth_newPendingTransactionFilter(self) -> str:
-        raise MethodDisabled("pending transaction filters are not supported")
-
     def rpc_eth_getFilterChanges(self, fid: Any) -> list[Any]:
         head = self.chain.head.block_number
         f, start = self.filters.advance(fid, head)
+        if f.kind == "pending":
+            return self.pending_changes(f)  # app/evm/txpool.py
         if start > head:
             return []
         if f.kind == "blocks":

@@ -18,13 +18,15 @@ from app.evm.chain import Chain
 from app.evm.errors import InvalidParams
 from app.evm.rpc_anvil import AnvilMethods
 from app.evm.rpc_devnode import NodeInfoMethods
+from app.evm.txpool import TxPoolMethods
 
 
-class DevMethods(NodeInfoMethods, AnvilMethods):
+class DevMethods(NodeInfoMethods, AnvilMethods, TxPoolMethods):
     chain: Chain
 
     ALIASES = {
         **AnvilMethods.ALIASES,
+        **TxPoolMethods.ALIASES,
         "hardhat_setCode": "anvil_setCode",
         "hardhat_setNonce": "anvil_setNonce",
         "hardhat_setStorageAt": "anvil_setStorageAt",
@@ -42,6 +44,7 @@ class DevMethods(NodeInfoMethods, AnvilMethods):
             "hardhat_metadata",
             "anvil_nodeInfo",
             *AnvilMethods.DEV_ONLY,
+            *TxPoolMethods.DEV_ONLY,
             *ALIASES,
         )
     )

@@ -1,4 +1,5 @@
-"""eth_subscribe fan-out: newHeads and logs notifications for every committed block.
+"""eth_subscribe fan-out: newHeads and logs notifications for every committed block, and
+newPendingTransactions for every transaction the chain accepts (before its block).
 
 The chain calls ``on_block`` in the mining thread right after the commit. Formatting happens once per
 block; delivery is a non-blocking put into each subscriber's bounded queue, so a slow or vanished
@@ -47,10 +48,13 @@ class SubscriptionHub:
         self._subs: dict[str, Subscription] = {}
         self._lock = threading.Lock()
         chain.listeners.append(self.on_block)
+        chain.pending_listeners.append(self.on_pending)
 
     def subscribe(self, owner: object, kind: str, deliver: Deliver, query: LogQuery | None = None) -> str:
-        if kind not in ("newHeads", "logs"):
-            raise InvalidParams(f"unsupported subscription type {kind!r}: use newHeads or logs")
+        if kind not in ("newHeads", "logs", "newPendingTransactions"):
+            raise InvalidParams(
+                f"unsupported subscription type {kind!r}: use newHeads, logs or newPendingTransactions"
+            )
         with self._lock:
             if sum(1 for s in self._subs.values() if s.owner is owner) >= self.per_owner_limit:
                 raise InvalidParams(
@@ -73,6 +77,18 @@ class SubscriptionHub:
             for sid in [k for k, s in self._subs.items() if s.owner is owner]:
                 del self._subs[sid]
 
+    def on_pending(self, txs: Sequence[Any]) -> None:
+        """newPendingTransactions: each accepted transaction's hash, before its block (under the chain
+        lock: delivery never blocks)."""
+        with self._lock:
+            subs = [s for s in self._subs.values() if s.kind == "newPendingTransactions"]
+        for sub in subs:
+            ok = True
+            for tx in txs:
+                ok = sub.deliver(_note(sub.sid, "0x" + bytes(tx.hash).hex())) and ok
+            if not ok:
+                self.drop_owner(sub.owner)
+
     def on_block(self, block: BlockRecord, txs: Sequence[TxRecord]) -> None:
         with self._lock:
             subs = list(self._subs.values())
@@ -81,6 +97,8 @@ class SubscriptionHub:
         head = None
         logs = [lg for t in txs for lg in t.logs]
         for sub in subs:
+            if sub.kind == "newPendingTransactions":
+                continue
             if sub.kind == "newHeads":
                 if head is None:
                     head = block_json(decode_header(block.header_rlp), [], False, 0)
@@ -96,5 +114,5 @@ class SubscriptionHub:
                 self.drop_owner(sub.owner)
 
 
-def _note(sid: str, result: dict[str, Any]) -> dict[str, Any]:
+def _note(sid: str, result: dict[str, Any] | str) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "method": "eth_subscription", "params": {"subscription": sid, "result": result}}
