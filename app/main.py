@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.api import routes as rest_routes
 from app.api import rpc as rpc_routes
 from app.api import ws as ws_routes
+from app.api.origins import RestCors
 from app.api.routes import chain as chain_routes
 from app.api.routes import contracts as contract_routes
 from app.config import Settings, get_settings
@@ -115,4 +116,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chain_routes.router, prefix="/v1")
     install_error_handlers(app)
     app.add_middleware(rpc_routes.FastPath)
+    if settings.cors_origins:  # browsers of these origins may call the REST API (/v1); off by default
+        app.add_middleware(RestCors, origins=settings.cors_origins)
     return app

@@ -1,7 +1,10 @@
 """JSON-RPC over HTTP: POST on / and /rpc, single and batch requests, bounded body and batch size.
 
 Every client mistake is answered with a JSON-RPC error (HTTP 200, as geth and anvil do), never a 500;
-an oversize body gets 413 with a JSON-RPC error body."""
+an oversize body gets 413 with a JSON-RPC error body. Only ``application/json`` is taken (as geth: also
+``application/json-rpc`` and ``application/jsonrequest``): any other or no Content-Type gets 415 with a
+JSON-RPC error, so a web page cannot send JSON-RPC as a CORS "simple request" (``text/plain``, a typeless
+Blob), which a browser sends cross-origin without asking the server first."""
 
 from __future__ import annotations
 
@@ -14,6 +17,18 @@ from fastapi import APIRouter, Request, Response
 router = APIRouter(tags=["json-rpc"])
 
 _JSON = "application/json"
+_ACCEPTED = frozenset((_JSON, "application/json-rpc", "application/jsonrequest"))
+
+
+def content_type_refusal(content_type: str | None) -> tuple[int, bytes] | None:
+    """The 415 answer for a POST whose Content-Type is not JSON, or None when it is."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media in _ACCEPTED:
+        return None
+    shown = media[:100] or "none"
+    return 415, _error_body(
+        -32600, f"unsupported content type {shown!r}: JSON-RPC over HTTP must be sent as {_JSON}"
+    )
 
 
 def _error_body(code: int, message: str) -> bytes:
@@ -95,6 +110,9 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
 
 async def handle_http(request: Request) -> Response:
     state = request.app.state
+    refused = content_type_refusal(request.headers.get("content-type"))
+    if refused is not None:
+        return Response(refused[1], status_code=refused[0], media_type=_JSON)
     status, body = await answer_off_loop(await _read_body(request, state.settings.max_body_bytes), state)
     if body is None:
         return Response(status_code=status)
@@ -121,10 +139,16 @@ class FastPath:
             await self.app(scope, receive, send)
             return
         state = scope["app"].state
-        body = await self._body(scope, receive, state.settings.max_body_bytes)
-        if body is False:
-            return  # the client went away
-        status, out = await answer_off_loop(body, state)  # type: ignore[arg-type]
+        refused = content_type_refusal(_header(scope, b"content-type"))
+        status: int
+        out: bytes | None
+        if refused is not None:
+            status, out = refused
+        else:
+            body = await self._body(scope, receive, state.settings.max_body_bytes)
+            if body is False:
+                return  # the client went away
+            status, out = await answer_off_loop(body, state)  # type: ignore[arg-type]
         headers = [(b"content-type", _JSON.encode()), (b"content-length", b"%d" % len(out or b""))]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": out or b""})
@@ -146,3 +170,10 @@ class FastPath:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def _header(scope: Any, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None

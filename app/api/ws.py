@@ -1,6 +1,7 @@
 """JSON-RPC over WebSocket on / and /rpc (as anvil and geth): every method, plus eth_subscribe and
 eth_unsubscribe for newHeads and logs. Bounded: connections, subscriptions per connection, queued
-notifications per connection (a subscriber that falls that far behind is disconnected)."""
+notifications per connection (a subscriber that falls that far behind is disconnected). An upgrade from
+a web page whose Origin is not in ``ws_allowed_origins`` is refused (HTTP 403, app/api/origins.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
+from app.api.origins import origin_allowed
 from app.evm.errors import EvmError
 
 router = APIRouter()
@@ -52,6 +54,9 @@ class _Connection:
 async def ws_endpoint(websocket: WebSocket) -> None:
     state = websocket.app.state
     settings = state.settings
+    if not origin_allowed(websocket.headers.get("origin"), settings.ws_allowed_origins):
+        await websocket.close(code=1008, reason="origin not allowed")  # before accept: HTTP 403
+        return
     if state.ws_connections >= settings.max_ws_connections:
         await websocket.close(code=1013, reason="too many connections")
         return
