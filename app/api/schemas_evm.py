@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.schemas import UtcDatetime
+
 _ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 
 
@@ -76,3 +78,25 @@ class TransactIn(CallIn):
 
 class VerifyIn(Strict):
     source: SourceIn
+
+
+# -- responses: the registry's rows as dicts (app.evm.contracts), timestamps made UTC-aware on the way out
+
+
+class _Passthrough(BaseModel):
+    model_config = ConfigDict(extra="allow")  # fields the chain side adds later pass through unchanged
+
+
+class ContractOut(_Passthrough):
+    id: int
+    address: str
+    name: str | None
+    deployer: str | None
+    tx_hash: str | None
+    block_number: int | None
+    created_at: UtcDatetime | None = Field(description="UTC (SQLite keeps no zone: it is added here)")
+
+
+class DeployOut(_Passthrough):
+    transaction: dict[str, Any]
+    contract: ContractOut | None = None
