@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from eth_utils.crypto import keccak
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.metrics import VALUATION_ROUND_SECONDS, VALUATIONS_STORED
@@ -30,6 +31,7 @@ from app.rwa.valuation.quotes import QuoteBook
 from app.rwa.valuation.rounds import Rule, affected, build_rows, load_rules, needed_pairs, store
 
 log = logging.getLogger(__name__)
+ANSWER_UPDATED = keccak(text="AnswerUpdated(int256,uint256,uint256)")  # Chainlink's event, topic 0
 
 # called in each round's transaction with the revalued asset ids and the block number (collateral, alerts)
 ROUND_LISTENERS: list[Callable[[Session, set[int], int], None]] = []
@@ -48,7 +50,7 @@ class ValuationEngine:
         self.web3s = chainio.PinnedWeb3s(dispatch, self.remote)  # the worker's, pinned per round
         self.book = QuoteBook(chainio.reader(self.web3s), Availability())
         self.rounds = 0
-        self._queue: queue.Queue[int | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[int, bool] | None] = queue.Queue()
         self._done = chain.head_number
         self._cond = threading.Condition()
         self._stop = threading.Event()
@@ -69,8 +71,11 @@ class ValuationEngine:
         if self._thread is not None:
             self._thread.join(timeout=30)
 
-    def _on_block(self, block: Any, _txs: Sequence[Any]) -> None:
-        self._queue.put(block.number)  # on the miner's thread: queue and return
+    def _on_block(self, block: Any, txs: Sequence[Any]) -> None:
+        """On the miner's thread: queue and return. A block without any AnswerUpdated log is only counted
+        (no feed can have moved), so blocks of other work cost the engine no query."""
+        moved = any(log.topics[:1] == (ANSWER_UPDATED,) for tx in txs for log in tx.logs)
+        self._queue.put((block.number, moved))
 
     def wait_for(self, number: int, timeout: float = 30.0) -> bool:
         """Block until blocks up to `number` have been processed (for tests and the CLI)."""
@@ -81,12 +86,13 @@ class ValuationEngine:
         next_poll = time.monotonic() + self.poll_s
         while not self._stop.is_set():
             try:
-                number = self._queue.get(timeout=max(0.0, next_poll - time.monotonic()))
+                item = self._queue.get(timeout=max(0.0, next_poll - time.monotonic()))
             except queue.Empty:
-                number = None
+                item = None
+            number = None if item is None else item[0]
             try:
-                if number is not None:
-                    self.process_block(number)
+                if item is not None and item[1]:
+                    self.process_block(item[0])
                 if time.monotonic() >= next_poll:
                     next_poll = time.monotonic() + self.poll_s
                     self.poll_remote()

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from app.evm.models import BlockRow
 from app.oracles.fx import convert, to_minor
 from app.rwa.models import Asset, Holding
-from app.rwa.repo import utcnow
 from app.rwa.valuation.errors import BeforeAsset, InvalidAsOf, NoValuation
 from app.rwa.valuation.models import Valuation
 from app.rwa.valuation.pricing import check_currency
@@ -65,8 +64,7 @@ def _check_against(session: Session, asset: Asset, as_of: AsOf) -> None:
         moment = datetime.fromtimestamp(stamp, UTC)
     if moment is None:
         return
-    if as_of.at is not None and moment > utcnow():
-        raise InvalidAsOf("at lies in the future")
+    # no "future" check: block times may run ahead of the wall clock (each block is at least its parent + 1 s)
     # block times are whole seconds: a block of the second the asset was created may still hold it
     if moment < asset.created_at.replace(microsecond=0):
         raise BeforeAsset(f"{asset.symbol} did not exist at {moment.isoformat()}")
