@@ -28,6 +28,7 @@ from app.evm.rpc import Rpc
 from app.evm.subscriptions import SubscriptionHub
 from app.rwa import audit
 from app.rwa.group_commit import TransferCommitter
+from app.rwa.valuation.engine import ValuationEngine
 
 
 def chain_audit(conn: Connection, action: str, payload: dict[str, Any]) -> None:
@@ -93,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_group=settings.transfer_group_max,
             writers=settings.transfer_writers,
         )
+        # revalues assets after every block, on a worker thread of its own; polls feeds on other networks
+        app.state.valuation = ValuationEngine(app.state.sessionmaker, chain, app.state.rpc.handle).start()
         if settings.block_interval > 0:
             chain.set_interval(settings.block_interval)
         # what start-up built (modules, py-evm's opcode tables, the state cache) lives as long as the
@@ -102,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            app.state.valuation.close()
             app.state.rpc_pool.shutdown(wait=True, cancel_futures=True)
             app.state.committer.close()
             committer_engine.dispose()
