@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from app.api import alerts_ws
+from app.api import openapi as openapi_doc
 from app.api import routes as rest_routes
 from app.api import rpc as rpc_routes
 from app.api import ws as ws_routes
@@ -26,7 +28,9 @@ from app.evm.contracts import ContractService
 from app.evm.rewind import RewindReport
 from app.evm.rpc import Rpc
 from app.evm.subscriptions import SubscriptionHub
-from app.rwa import audit
+from app.rwa import audit, blobs
+from app.rwa.alerts.worker import WebhookWorker
+from app.rwa.collateral import monitor as collateral_monitor
 from app.rwa.group_commit import TransferCommitter
 from app.rwa.valuation.engine import ValuationEngine
 
@@ -73,6 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        with app.state.sessionmaker.begin() as session:  # document files a crash left unreferenced
+            blobs.sweep(session, blobs.BlobStore(settings.documents_dir, settings.max_upload_bytes))
         app.state.chain = chain
         app.state.rpc = Rpc(chain)
         app.state.rpc_pool = ThreadPoolExecutor(settings.rpc_threads, thread_name_prefix="rpc")
@@ -94,6 +100,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_group=settings.transfer_group_max,
             writers=settings.transfer_writers,
         )
+        collateral_monitor.install()  # positions are revalued in every valuation round
+        # posts alerts to webhooks from the outbox (also what a crash left undelivered)
+        app.state.webhooks = WebhookWorker(app.state.sessionmaker, settings)
+        if settings.webhook_worker:
+            app.state.webhooks.start()
         # revalues assets after every block, on a worker thread of its own; polls feeds on other networks
         app.state.valuation = ValuationEngine(app.state.sessionmaker, chain, app.state.rpc.handle).start()
         if settings.block_interval > 0:
@@ -108,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.valuation.close()
             app.state.rpc_pool.shutdown(wait=True, cancel_futures=True)
             app.state.committer.close()
+            app.state.webhooks.close()
             committer_engine.dispose()
             chain.close()
             engine.dispose()
@@ -115,10 +127,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Aurigraph", version="0.1.0", lifespan=lifespan)
     app.include_router(rpc_routes.router)
     app.include_router(ws_routes.router)
+    app.include_router(alerts_ws.router)  # /v1/alerts/stream
     app.include_router(rest_routes.router)  # the registry
     app.include_router(contract_routes.router, prefix="/v1")
     app.include_router(chain_routes.router, prefix="/v1")
     install_error_handlers(app)
+    openapi_doc.install(app)  # security schemes and the problem bodies the server really sends
     app.add_middleware(rpc_routes.FastPath)
     if settings.cors_origins:  # browsers of these origins may call the REST API (/v1); off by default
         app.add_middleware(RestCors, origins=settings.cors_origins)

@@ -1,69 +1,68 @@
 """Documents of an asset (ERC-1643): named slots with versions; content stored on disk by SHA-256.
 
-The database holds names, kinds, versions and hashes; the files live under `<documents_dir>/sha256/ab/<hash>`,
-written atomically (temp file + rename), identical content stored once. Every read re-hashes the file.
-A file written for a transaction that then rolls back stays as an unreferenced blob: harmless, as the
-content is addressed by its hash, and collectable by a sweep of hashes no version references."""
+The database holds names, kinds, versions and hashes; the files live under `<documents_dir>/sha256/ab/<hash>`
+(`app/rwa/blobs.py`), written atomically (temp file + rename), identical content stored once. Every read
+re-hashes the file. A file written for a transaction that then rolls back is removed after the rollback, and
+any a crash left behind by the start-up sweep (`blobs.sweep`).
+
+What a download is served as is decided here, not by the uploader: `served_media_type` keeps a short list of
+document types and turns everything else (HTML, SVG, scripts) into application/octet-stream."""
 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
-from dataclasses import dataclass
-from pathlib import Path
+import unicodedata
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.rwa import audit
+from app.rwa.blobs import BlobStore, forget_on_rollback, lock_blob
 from app.rwa.domain import DOCUMENT_NAME_RE, DocumentKind
-from app.rwa.errors import DocumentCorrupted, DocumentNotFound, InvalidInput, PayloadTooLarge
+from app.rwa.errors import DocumentNotFound, InvalidInput
 from app.rwa.models import Document, DocumentVersion
 from app.rwa.repo import asset_by_symbol, begin_write, utcnow
 
+__all__ = ["BlobStore", "download", "get_document", "list_documents", "remove", "served_media_type", "upload"]
 
-@dataclass(frozen=True, slots=True)
-class BlobStore:
-    root: Path
-    max_bytes: int
+# types a browser shows as a document, never runs: served as recorded; anything else as octet-stream
+SAFE_MEDIA_TYPES = frozenset(
+    {
+        "application/pdf",
+        "application/zip",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "text/plain",
+        "text/csv",
+    }
+)
 
-    def path(self, sha256: str) -> Path:
-        return self.root / "sha256" / sha256[:2] / sha256
 
-    def put(self, content: bytes) -> str:
-        if len(content) > self.max_bytes:
-            raise PayloadTooLarge(self.max_bytes)
-        digest = hashlib.sha256(content).hexdigest()
-        target = self.path(digest)
-        if target.exists() and self._hash(target) == digest:
-            return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(content)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return digest
+def served_media_type(recorded: str) -> str:
+    """The type a version is served as: its recorded type without parameters when on the safe list."""
+    base = recorded.split(";", 1)[0].strip().lower()
+    return base if base in SAFE_MEDIA_TYPES else "application/octet-stream"
 
-    def get(self, sha256: str) -> bytes:
-        """The content, only if it still hashes to `sha256`."""
-        try:
-            content = self.path(sha256).read_bytes()
-        except FileNotFoundError:
-            raise DocumentCorrupted(f"content {sha256} is missing from the document store") from None
-        if hashlib.sha256(content).hexdigest() != sha256:
-            raise DocumentCorrupted(f"content {sha256} no longer matches its SHA-256")
-        return content
 
-    @staticmethod
-    def _hash(path: Path) -> str:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+def check_filename(filename: str | None) -> None:
+    """A filename ends up in a response header: no control characters (CR, LF, NUL, ...), no line or
+    paragraph separators, nothing but a name (no path)."""
+    if filename is None:
+        return
+    bad = [c for c in filename if unicodedata.category(c) in ("Cc", "Zl", "Zp")]
+    if bad:
+        raise InvalidInput(f"filename {filename!r} contains control characters")
+    if not filename.strip() or "/" in filename or "\\" in filename:
+        raise InvalidInput(f"filename {filename!r}: a file name without a path")
 
 
 def _document(session: Session, asset_id: int, name: str) -> Document | None:
@@ -91,9 +90,12 @@ def upload(
         raise InvalidInput(f"unknown document kind {kind!r}; one of {', '.join(DocumentKind)}")
     if not content:
         raise InvalidInput("the document is empty")
+    check_filename(filename)
     begin_write(session)
     asset = asset_by_symbol(session, symbol)
+    lock_blob(session, hashlib.sha256(content).hexdigest())  # held until commit: see app/rwa/blobs.py
     digest = store.put(content)
+    forget_on_rollback(session, store, digest)
     now = utcnow()
     doc = _document(session, asset.id, name)
     if doc is None:

@@ -105,3 +105,107 @@ def test_oversize_upload_is_413_and_leaves_no_trace(small_api):
         assert audit_size(s) == size
     assert api.call("GET", path).status_code == 404
     assert not (Path(api.settings.documents_dir) / "sha256").exists()
+
+
+def _upload(api, sym, name, content, **params):
+    headers = params.pop("headers", {})
+    return api.call(
+        "POST",
+        f"/v1/assets/{sym}/documents/{name}",
+        params={"kind": "prospectus"} | params,
+        content=content,
+        headers=headers,
+    )
+
+
+def test_download_headers_survive_any_filename_and_never_trust_the_uploaders_type(small_api):
+    """Failed before: a non-Latin-1 filename answered 500, a quote broke the header, and an upload sent as
+    text/html was served back as text/html (a stored XSS on the API's origin)."""
+    api = small_api
+    with api.sm.begin() as s:
+        sym = make_asset(s).symbol
+    assert _upload(api, sym, "prospekt", b"%PDF-1.7 p", filename="Prospekt – 2025.pdf").status_code == 201
+    r = api.call("GET", f"/v1/assets/{sym}/documents/prospekt/content")
+    assert r.status_code == 200 and r.content == b"%PDF-1.7 p"
+    disposition = r.headers["content-disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''Prospekt%20%E2%80%93%202025.pdf" in disposition
+    assert 'filename="Prospekt _ 2025.pdf"' in disposition
+
+    _upload(api, sym, "quoted", b"x", filename='a"; filename="evil.exe')
+    d = api.call("GET", f"/v1/assets/{sym}/documents/quoted/content").headers["content-disposition"]
+    assert d.count('"') == 2 and 'filename="a_; filename=_evil.exe"' in d
+
+    _upload(api, sym, "page", b"<script>alert(1)</script>", headers={"content-type": "text/html"})
+    page = api.call("GET", f"/v1/assets/{sym}/documents/page/content")
+    assert page.headers["content-type"] == "application/octet-stream"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["content-disposition"].startswith('attachment; filename="page"')
+    # the recorded type is still what the uploader said; only the served one is safe
+    assert (
+        api.call("GET", f"/v1/assets/{sym}/documents/page").json()["versions"][0]["media_type"] == "text/html"
+    )
+    _upload(api, sym, "pdf", b"%PDF", headers={"content-type": "Application/PDF; q=1"})
+    assert api.call("GET", f"/v1/assets/{sym}/documents/pdf/content").headers["content-type"] == (
+        "application/pdf"
+    )
+
+
+@pytest.mark.parametrize(
+    "filename", ["a\r\nSet-Cookie: x=1.pdf", "a\nb.pdf", "nul\x00.pdf", "tab\t.pdf", "ls\u2028.pdf"]
+)
+def test_a_filename_with_control_characters_is_refused(small_api, filename):
+    """Failed before: CR/LF was accepted at upload and its download dropped the connection."""
+    api = small_api
+    with api.sm.begin() as s:
+        sym = make_asset(s).symbol
+        size = audit_size(s)
+    r = _upload(api, sym, "bad", b"content", filename=filename)
+    assert r.status_code == 422 and r.json()["code"] == "INVALID_INPUT"
+    assert api.call("GET", f"/v1/assets/{sym}/documents/bad").status_code == 404
+    with api.sm.begin() as s:
+        assert audit_size(s) == size
+    assert not (Path(api.settings.documents_dir) / "sha256").exists()
+
+
+def test_the_blob_of_a_rolled_back_upload_is_removed(small_api):
+    """Failed before: the file written for an upload whose transaction rolled back stayed on disk forever
+    (the promised sweep did not exist). A blob that a committed version shares is kept."""
+    from app.rwa import documents
+    from app.rwa.documents import BlobStore
+
+    api = small_api
+    store = BlobStore(api.settings.documents_dir, api.settings.max_upload_bytes)
+    with api.sm.begin() as s:
+        sym = make_asset(s).symbol
+    kept = _upload(api, sym, "kept", b"shared content").json()["versions"][0]["sha256"]
+
+    class Abort(Exception):
+        pass
+
+    for content in (b"rolled back", b"shared content"):
+        with pytest.raises(Abort), api.sm.begin() as s:
+            documents.upload(s, store, actor="t", symbol=sym, name="gone", kind="other", content=content)
+            assert store.path(hashlib.sha256(content).hexdigest()).exists()
+            raise Abort
+    assert not store.path(hashlib.sha256(b"rolled back").hexdigest()).exists()
+    assert store.get(kept) == b"shared content"
+    assert api.call("GET", f"/v1/assets/{sym}/documents/gone").status_code == 404
+
+
+def test_start_up_sweeps_blobs_no_version_references(db_url, tmp_path):
+    """A crash between writing a blob and the rollback's clean-up leaves a file: the next start removes it."""
+    from app.rwa.documents import BlobStore
+
+    gen = make_api(db_url, tmp_path)
+    api = next(gen)
+    with api.sm.begin() as s:
+        sym = make_asset(s).symbol
+    kept = _upload(api, sym, "kept", b"referenced").json()["versions"][0]["sha256"]
+    store = BlobStore(api.settings.documents_dir, api.settings.max_upload_bytes)
+    orphan = store.put(b"left by a crash")
+    gen.close()
+    again = make_api(db_url, tmp_path)
+    next(again)
+    assert not store.path(orphan).exists() and store.get(kept) == b"referenced"
+    again.close()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Response
 
-from app.api.deps import BodyDep, PrincipalDep, SessionDep, StoreDep
-from app.api.schemas import DocumentOut
+from app.api.deps import BodyDep, PrincipalDep, SessionDep, StoreDep, allow
+from app.api.schemas import DocumentOut, Id
 from app.rwa import documents
 from app.rwa.access import Permission
 from app.rwa.repo import asset_by_symbol
@@ -15,7 +16,7 @@ from app.rwa.repo import asset_by_symbol
 router = APIRouter(prefix="/assets/{symbol}/documents", tags=["documents"])
 
 
-@router.get("", response_model=list[DocumentOut])
+@router.get("", response_model=list[DocumentOut], dependencies=allow(Permission.DOCS_READ))
 def list_documents(symbol: str, session: SessionDep, who: PrincipalDep) -> object:
     who.require(Permission.DOCS_READ, asset_by_symbol(session, symbol))
     return documents.list_documents(session, symbol)
@@ -26,6 +27,7 @@ def list_documents(symbol: str, session: SessionDep, who: PrincipalDep) -> objec
     status_code=201,
     response_model=DocumentOut,
     openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": {}}}},
+    dependencies=allow(Permission.DOCS_WRITE),  # before the body is read (BodyDep)
 )
 def upload(
     symbol: str,
@@ -54,31 +56,40 @@ def upload(
     return doc
 
 
-@router.get("/{name}", response_model=DocumentOut)
+@router.get("/{name}", response_model=DocumentOut, dependencies=allow(Permission.DOCS_READ))
 def get_document(symbol: str, name: str, session: SessionDep, who: PrincipalDep) -> object:
     who.require(Permission.DOCS_READ, asset_by_symbol(session, symbol))
     return documents.get_document(session, symbol, name)
 
 
-@router.get("/{name}/content", response_class=Response)
+@router.get("/{name}/content", response_class=Response, dependencies=allow(Permission.DOCS_READ))
 def download(
     symbol: str,
     name: str,
     session: SessionDep,
     who: PrincipalDep,
     store: StoreDep,
-    version: int | None = None,
+    version: Id | None = None,
 ) -> Response:
     """The content, re-hashed on every read: served only if it still matches its recorded SHA-256."""
     who.require(Permission.DOCS_READ, asset_by_symbol(session, symbol))
     v, content = documents.download(session, store, symbol, name, version)
     headers = {"ETag": f'"{v.sha256}"', "X-Content-SHA256": v.sha256, "X-Document-Version": str(v.version)}
-    if v.filename:
-        headers["Content-Disposition"] = f'attachment; filename="{v.filename}"'
-    return Response(content, media_type=v.media_type, headers=headers)
+    headers |= {"Content-Disposition": content_disposition(v.filename or name)}
+    # never rendered or sniffed as something active, whatever the uploader called it
+    headers |= {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox"}
+    return Response(content, media_type=documents.served_media_type(v.media_type), headers=headers)
 
 
-@router.delete("/{name}", response_model=DocumentOut)
+def content_disposition(filename: str) -> str:
+    """RFC 6266: `attachment` with an ASCII fallback name and the exact name as RFC 8187 (5987) UTF-8
+    `filename*`; quotes and backslashes cannot end the quoted string. (Control characters are refused at
+    upload.)"""
+    fallback = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@router.delete("/{name}", response_model=DocumentOut, dependencies=allow(Permission.DOCS_WRITE))
 def remove(symbol: str, name: str, session: SessionDep, who: PrincipalDep) -> object:
     who.require(Permission.DOCS_WRITE, asset_by_symbol(session, symbol))
     return documents.remove(session, actor=who.actor, symbol=symbol, name=name)
