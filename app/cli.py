@@ -290,6 +290,15 @@ def _register_contract_commands() -> None:
 _register_contract_commands()
 
 
+def _register_feed_commands() -> None:
+    from app.cli_feeds import register
+
+    register(app)
+
+
+_register_feed_commands()
+
+
 def main() -> None:
     app()
 

@@ -17,6 +17,7 @@ from app.rwa.access import Permission
 from app.rwa.valuation import chainio, feeds
 from app.rwa.valuation.engine import ValuationEngine
 from app.rwa.valuation.errors import InvalidFeed
+from app.rwa.valuation.models import Feed
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 Money = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,40}(\.[0-9]{1,40})?$")]
@@ -79,7 +80,7 @@ def _input(body: FeedIn) -> feeds.FeedInput:
     return feeds.FeedInput(**(body.model_dump() | money))
 
 
-def _out(feed: feeds.Feed, engine: ValuationEngine | None) -> FeedOut:
+def _out(feed: Feed, engine: ValuationEngine | None) -> FeedOut:
     out = FeedOut.model_validate(
         {c.name: getattr(feed, c.name) for c in feed.__table__.columns}
         | {

@@ -22,6 +22,13 @@ class PinnedWeb3s:
         self.local = make_web3("local", dispatch) if dispatch is not None else None
         self.remote = remote or Networks(None)
 
+    @classmethod
+    def over_http(cls, url: str) -> PinnedWeb3s:
+        """Our chain as a running server answers it over JSON-RPC (the CLI beside a server)."""
+        web3s = cls(None)
+        web3s.local = make_web3(url)
+        return web3s
+
     def pin(self, block: int | None) -> None:
         if self.local is not None:
             self.local.eth.default_block = "latest" if block is None else block

@@ -29,8 +29,10 @@ MAX_FALLBACK_DEPTH = 4
 
 
 class FeedMeta(Protocol):
-    decimals: int
-    description: str
+    @property
+    def decimals(self) -> int: ...
+    @property
+    def description(self) -> str: ...
 
 
 MetaReader = Callable[[str, str], FeedMeta]  # (network, address) -> what the feed answers
