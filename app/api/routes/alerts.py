@@ -4,14 +4,14 @@ Issuer and agent keys see the alerts of the assets they act for; auditors and ad
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.api.deps import PrincipalDep, SessionDep, allow
-from app.api.schemas import Cursor, Id
+from app.api.schemas import Id, IdCursor
 from app.api.schemas_collateral import AlertOut, DeliveryOut, WebhookCreatedOut, WebhookIn, WebhookOut
 from app.rwa.access import Permission, Principal
 from app.rwa.alerts import service, webhooks
@@ -36,8 +36,8 @@ def scoped_assets(session: Session, who: Principal) -> list[str] | None:
 def list_alerts(
     session: SessionDep,
     who: PrincipalDep,
-    after: Cursor | None = Query(None, description="oldest first, those with seq > after"),
-    before: Cursor | None = Query(None, description="newest first, those with seq < before"),
+    after: Annotated[IdCursor | None, Query(description="oldest first, those with seq > after")] = None,
+    before: Annotated[IdCursor | None, Query(description="newest first, those with seq < before")] = None,
     limit: int = Query(100, ge=1, le=1000),
     kind: str | None = None,
     subject: str | None = None,
