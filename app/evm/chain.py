@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, select
 
 from app.config import Settings
+from app.evm import genesis as genesis_mod
 from app.evm import impersonation, pyevm, records
 from app.evm.accounts import DevAccount, dev_accounts
 from app.evm.errors import (
@@ -70,15 +71,18 @@ class Chain:
         # eth_sendTransaction from these works without their key (anvil_impersonateAccount; dev only)
         self.impersonating: set[bytes] = set()
         self.auto_impersonate = False
-        alloc = {a.address: settings.dev_balance_wei for a in self.accounts}
-        self._chain, created = pyevm.open_chain(
-            self.store,
-            chain_id=settings.chain_id,
-            gas_limit=settings.block_gas_limit,
-            alloc=alloc,
-            timestamp=int(time.time()),
-        )
-        self._call_chain = pyevm.chain_class(settings.chain_id, for_calls=True)(self.store)
+        try:  # the dev defaults, or AURIGRAPH_GENESIS_FILE; never another genesis than the database's own
+            self.genesis = genesis_mod.resolve(settings, tuple(a.address for a in self.accounts))
+            self.chain_id = self.genesis.chain_id
+            self._chain, created = genesis_mod.open_chain(self.store, self.genesis)
+            if not created:
+                with engine.begin() as conn:
+                    genesis_mod.verify(conn, self.genesis, pyevm.header_at(self._chain, 0).hash)
+        except BaseException:
+            self.store.close()
+            self.writer.release()
+            raise
+        self._call_chain = pyevm.chain_class(self.chain_id, for_calls=True)(self.store)
         self.automine = settings.automine
         self.pool: list[Any] = []
         self._recent: OrderedDict[bytes, TxRecord] = OrderedDict()
@@ -113,6 +117,7 @@ class Chain:
                 records.insert_block(
                     conn, BlockRecord(0, genesis.hash, pyevm.encode_header(genesis), ()), (), genesis
                 )
+                genesis_mod.remember(conn, self.genesis, genesis.hash)
             self.store.committed()
         self.time_offset = self._load_time_offset()
         # the newest committed block's number, readable without the lock (eth_blockNumber on the event loop)

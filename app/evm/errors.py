@@ -18,6 +18,8 @@ EvmError                          JSON-RPC code
   + ExecutionTimeout              -32603  a call ran past the per-call time limit
   + MethodDisabled                -32601  e.g. eth_sendTransaction in production
   + UnknownAccount                -32000  eth_sendTransaction from an account we hold no key for
+  + GenesisError                  (start-up) a genesis file that does not parse, or another genesis than
+                                  the database was created with: the chain refuses to start
 """
 
 from __future__ import annotations
@@ -104,3 +106,7 @@ class MethodDisabled(EvmError):
 
 class UnknownAccount(EvmError):
     code = -32000
+
+
+class GenesisError(EvmError, ValueError):
+    """The chain cannot start from this genesis (bad file, or not the database's own)."""

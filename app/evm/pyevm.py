@@ -196,8 +196,10 @@ class _Chain(MiningChain):
     chain_id = 31337
 
     def create_header_from_parent(self, parent_header: BlockHeaderAPI, **params: Any) -> BlockHeaderAPI:
-        # the block gas limit stays where genesis put it (anvil does the same)
+        # the block gas limit stays where genesis put it (anvil does the same), and so does the coinbase:
+        # evm_setBlockGasLimit and anvil_setCoinbase change them for every later block
         params.setdefault("gas_limit", parent_header.gas_limit)
+        params.setdefault("coinbase", parent_header.coinbase)
         return super().create_header_from_parent(parent_header, **params)
 
 
@@ -281,6 +283,27 @@ def open_chain(
         }
         return cls.from_genesis(db, params, genesis_state), True  # type: ignore[return-value]
     return cls(db), False
+
+
+def open_genesis(
+    db: AtomicDatabaseAPI, *, chain_id: int, params: Mapping[str, Any], state: Mapping[bytes, Any]
+) -> tuple[_Chain, bool]:
+    """``open_chain`` with the genesis header fields (``params``, py-evm's names) and accounts (balance,
+    nonce, code, storage) given in full, as a genesis file has them. Returns (chain, created)."""
+    cls = chain_class(chain_id)
+    try:
+        cls.get_chaindb_class()(db).get_canonical_head()
+    except (CanonicalHeadNotFound, HeaderNotFound, KeyError):
+        return cls.from_genesis(db, dict(params), dict(state)), True  # type: ignore[return-value]
+    return cls(db), False
+
+
+def genesis_hash(*, chain_id: int, params: Mapping[str, Any], state: Mapping[bytes, Any]) -> bytes:
+    """The hash of the genesis block ``params`` and ``state`` make, built in memory."""
+    from eth.db.atomic import AtomicDB
+
+    chain, _ = open_genesis(AtomicDB(), chain_id=chain_id, params=params, state=state)
+    return bytes(chain.get_canonical_head().hash)
 
 
 @dataclass(frozen=True, slots=True)

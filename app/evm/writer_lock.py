@@ -48,6 +48,8 @@ class WriterLock:
 
     def release(self) -> None:
         if self._conn is not None:
+            # really closed, not returned to the pool: a pooled connection would keep the session's lock
+            self._conn.invalidate()
             self._conn.close()
             self._conn = None
         if self._file is not None:
