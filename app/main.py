@@ -17,6 +17,7 @@ from app.api import openapi as openapi_doc
 from app.api import routes as rest_routes
 from app.api import rpc as rpc_routes
 from app.api import ws as ws_routes
+from app.api.limits import BodyLimit
 from app.api.origins import RestCors
 from app.api.routes import chain as chain_routes
 from app.api.routes import contracts as contract_routes
@@ -133,6 +134,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chain_routes.router, prefix="/v1")
     install_error_handlers(app)
     openapi_doc.install(app)  # security schemes and the problem bodies the server really sends
+    # REST bodies bounded before routing (413), large ones read only for a valid key; JSON-RPC keeps its own
+    app.add_middleware(BodyLimit, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
     app.add_middleware(rpc_routes.FastPath)
     if settings.cors_origins:  # browsers of these origins may call the REST API (/v1); off by default
         app.add_middleware(RestCors, origins=settings.cors_origins)
