@@ -125,9 +125,8 @@ async def _authenticate(scope: Scope) -> Any:
 
 def _token(scope: Scope) -> str | None:
     """The API key as app/api/deps.py reads it: `Authorization: Bearer <key>`, else `X-API-Key`."""
-    headers = {name: value.decode("latin-1") for name, value in scope["headers"]}
+    headers: dict[bytes, str] = {name: value.decode("latin-1") for name, value in scope["headers"]}
     scheme, _, value = headers.get(b"authorization", "").partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    key: str | None = headers.get(b"x-api-key")
-    return key or None
+    return headers.get(b"x-api-key") or None
