@@ -137,11 +137,18 @@ def artifact() -> dict[str, Any]:
 
 
 def aggregator(w3: Web3, address: str) -> Any:
+    """The web3 contract of the aggregator at ``address`` (made once per Web3 and address: building one
+    costs more than the call it serves; calls still take ``w3.eth.default_block`` at call time)."""
     try:
         checksummed = Web3.to_checksum_address(address)
     except (ValueError, TypeError) as exc:
         raise NotAnAggregator(str(address), "not a 20-byte hex address") from exc
-    return w3.eth.contract(address=checksummed, abi=artifact()["abi"])
+    return _contract(w3, checksummed)
+
+
+@lru_cache(maxsize=4096)
+def _contract(w3: Web3, address: str) -> Any:
+    return w3.eth.contract(address=address, abi=artifact()["abi"])  # type: ignore[call-overload]
 
 
 def read_meta(w3: Web3, address: str) -> FeedMeta:
@@ -248,7 +255,7 @@ def _why_no_answer(w3: Web3, address: str, name: str) -> str:
         empty = not w3.eth.get_code(address)  # type: ignore[arg-type]
     except (Web3Exception, OSError):
         empty = False
-    return "the address holds no contract" if empty else f"{name}() answered nothing it should"
+    return "the address holds no contract" if empty else f"{name}() does not answer as AggregatorV3Interface"
 
 
 def _transact(w3: Web3, fn: Any, sender: Sender) -> Any:

@@ -26,6 +26,12 @@ from web3.types import RPCEndpoint, RPCResponse
 Dispatch = Callable[[dict[str, Any]], dict[str, Any] | None]
 LOCAL = "local"  # FeedSpec.network of our own chain
 HTTP_TIMEOUT_S = 10.0
+# web3's validation middleware asks eth_chainId before every eth_call (twice); a node's chain id never
+# changes, so web3's own request cache answers it after the first time (nothing else is cached)
+_CACHE_CHAIN_ID: dict[str, Any] = {
+    "cache_allowed_requests": True,
+    "cacheable_requests": {RPCEndpoint("eth_chainId")},
+}
 
 
 class InProcessProvider(JSONBaseProvider):
@@ -59,10 +65,10 @@ def make_web3(network: str, dispatch: Dispatch | None = None) -> Web3:
     if network == LOCAL:
         if dispatch is None:
             raise ValueError("the local network needs our JSON-RPC dispatcher (app.evm.rpc.Rpc.handle)")
-        return Web3(InProcessProvider(dispatch))
+        return Web3(InProcessProvider(dispatch, **_CACHE_CHAIN_ID))
     if not network.startswith(("http://", "https://")):
         raise ValueError(f"network must be 'local' or an http(s) JSON-RPC URL, not {network!r}")
-    return Web3(Web3.HTTPProvider(network, request_kwargs={"timeout": HTTP_TIMEOUT_S}))
+    return Web3(Web3.HTTPProvider(network, request_kwargs={"timeout": HTTP_TIMEOUT_S}, **_CACHE_CHAIN_ID))
 
 
 class Networks:

@@ -36,6 +36,16 @@ def test_a_contract_that_is_not_an_aggregator_is_refused(w3, counter, owner):
         push_answer(w3, counter, Decimal("1"), owner)
 
 
+def test_a_contract_answering_garbage_is_refused(rpc, w3):
+    address = "0x" + "77" * 20
+    one_byte = "0x60016000f3"  # PUSH1 1 PUSH1 0 RETURN: one zero byte for any call
+    rpc.handle({"jsonrpc": "2.0", "id": 1, "method": "anvil_setCode", "params": [address, one_byte]})
+    with pytest.raises(NotAnAggregator, match=r"decimals\(\) does not answer as AggregatorV3Interface"):
+        read_meta(w3, address)
+    with pytest.raises(NotAnAggregator, match=r"latestRoundData\(\) does not answer"):
+        read_round(w3, address)
+
+
 @pytest.mark.parametrize("decimals", [0, 37])
 def test_decimals_outside_1_to_36_are_refused(w3, feed, decimals):
     address = feed(Decimal("5"), decimals=decimals)
