@@ -168,3 +168,92 @@ def merkle_root(data: Iterable[bytes]) -> bytes:
     for d in data:
         acc.add(d)
     return acc.root()
+
+
+# -- consistency (RFC 6962 §2.1.2, verification RFC 9162 §2.1.4.2) --------------------------------------------
+
+
+def consistency_ranges(first: int, second: int) -> list[tuple[int, int]]:
+    """The leaf ranges [lo, hi) whose roots are PROOF(first, D[0:second]), in proof order (disjoint)."""
+    if not 0 < first <= second:
+        raise ValueError(f"no consistency proof from a tree of {first} to one of {second}")
+    out: list[tuple[int, int]] = []
+
+    def sub(m: int, lo: int, hi: int, whole: bool) -> None:  # SUBPROOF(m, D[lo:hi], b)
+        if m == hi - lo:
+            if not whole:
+                out.append((lo, hi))
+            return
+        k = _split(hi - lo)
+        if m <= k:
+            sub(m, lo, lo + k, whole)
+            out.append((lo + k, hi))
+        else:
+            sub(m - k, lo + k, hi, False)
+            out.append((lo, lo + k))
+
+    sub(first, 0, second, True)
+    return out
+
+
+def consistency_proof(data: Iterable[bytes], first: int, second: int) -> tuple[bytes, bytes, list[bytes]]:
+    """(root of the first `first` leaves, root of all `second`, PROOF(first, second)) in one pass over the
+    leaves and O(log n) memory, as `root_and_path`."""
+    ranges = consistency_ranges(first, second)
+    order = sorted(range(len(ranges)), key=lambda i: ranges[i])
+    roots: list[bytes] = [b""] * len(ranges)
+    old, new, acc = RootAccumulator(), RootAccumulator(), RootAccumulator()
+    pos = 0  # index into `order` of the range the leaves are in
+    count = 0
+    for i, d in enumerate(data):
+        if i == second:
+            count = i + 1
+            break
+        count = i + 1
+        new.add(d)
+        if i < first:
+            old.add(d)
+        while pos < len(order) and i >= ranges[order[pos]][1]:
+            roots[order[pos]], acc, pos = acc.root(), RootAccumulator(), pos + 1
+        if pos < len(order) and ranges[order[pos]][0] <= i:
+            acc.add(d)
+    if count != second:
+        raise ValueError(
+            f"{'only ' + str(count) if count < second else 'more'} leaves for a tree of {second}"
+        )
+    while pos < len(order):
+        roots[order[pos]], acc, pos = acc.root(), RootAccumulator(), pos + 1
+    return old.root(), new.root(), roots
+
+
+def verify_consistency(
+    first: int, second: int, first_root: bytes, second_root: bytes, proof: Sequence[bytes]
+) -> bool:
+    """RFC 9162 §2.1.4.2: is the tree of `second` leaves with `second_root` an append-only extension of the
+    tree of `first` leaves with `first_root`?"""
+    if not 0 <= first <= second:
+        return False
+    if first == second:
+        return not proof and first_root == second_root
+    if first == 0:
+        return not proof  # every tree extends the empty one
+    path = list(proof)
+    if first & (first - 1) == 0:
+        path.insert(0, first_root)
+    if not path:
+        return False
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(c, fr), node_hash(c, sr)
+            while not fn & 1 and fn:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = node_hash(sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    return fr == first_root and sr == second_root and sn == 0

@@ -13,10 +13,12 @@ from app.rwa.merkle import (
     EMPTY_ROOT,
     MerkleTree,
     RootAccumulator,
+    consistency_proof,
     leaf_hash,
     merkle_root,
     node_hash,
     root_and_path,
+    verify_consistency,
     verify_inclusion,
 )
 
@@ -177,3 +179,57 @@ def test_out_of_range_requests_are_refused():
     with pytest.raises(ValueError):
         tree.root(3)
     assert not verify_inclusion(b"a", 0, 0, [], EMPTY_ROOT)
+
+
+# certificate-transparency's consistency proofs over the same 8 leaves: (first, second, proof)
+CT_CONSISTENCY = [
+    (1, 1, []),
+    (
+        1,
+        8,
+        [
+            "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+        ],
+    ),
+    (
+        6,
+        8,
+        [
+            "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        ],
+    ),
+    (
+        2,
+        5,
+        [
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("first", "second", "proof"), CT_CONSISTENCY)
+def test_certificate_transparency_reference_consistency_proofs(first, second, proof):
+    old, new, got = consistency_proof(iter(CT_LEAVES[:second]), first, second)
+    assert [p.hex() for p in got] == proof
+    tree = MerkleTree(CT_LEAVES[:second])
+    assert (old, new) == (tree.root(first), tree.root())
+    assert verify_consistency(first, second, old, new, got)
+
+
+@given(st.integers(1, 70), st.data())
+def test_consistency_proofs_verify_and_catch_a_rewritten_prefix(n, data):
+    """Every proof from a prefix verifies; a tree whose first `first` leaves differ does not."""
+    leaves = [i.to_bytes(4, "big") for i in range(n)]
+    first = data.draw(st.integers(1, n))
+    old, new, proof = consistency_proof(iter(leaves), first, n)
+    assert verify_consistency(first, n, old, new, proof)
+    forged = list(leaves)
+    forged[data.draw(st.integers(0, first - 1))] = b"forged"
+    forged_old = merkle_root(forged[:first])
+    assert not verify_consistency(first, n, forged_old, new, proof)
