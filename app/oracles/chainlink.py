@@ -185,7 +185,7 @@ def read_round(w3: Web3, address: str, round_id: int | None = None) -> RoundData
 def updated_feeds(w3: Web3, from_block: int, to_block: int, addresses: Iterable[str] | None) -> set[str]:
     """The aggregators (checksummed) among ``addresses`` (any, when None) that emitted ``AnswerUpdated`` in
     blocks ``from_block..to_block``."""
-    wanted = None if addresses is None else [Web3.to_checksum_address(a) for a in addresses]
+    wanted = None if addresses is None else [aggregator(w3, a).address for a in addresses]
     if wanted == []:
         return set()
     topic = w3.eth.contract(abi=artifact()["abi"]).events.AnswerUpdated().topic
@@ -204,6 +204,8 @@ def deploy_aggregator(
 ) -> str:
     """Deploy our AuriAggregator (owned by ``sender``) with a first round at ``answer`` (a price in the
     feed's units, scaled by ``decimals``); returns its checksummed address."""
+    if not 0 <= decimals <= 255:
+        raise ValueError(f"decimals is a uint8, not {decimals}")
     factory = w3.eth.contract(abi=artifact()["abi"], bytecode=artifact()["bytecode"])
     receipt = _transact(w3, factory.constructor(decimals, description, scale(answer, decimals)), sender)
     return str(receipt["contractAddress"])

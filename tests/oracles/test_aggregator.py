@@ -14,13 +14,14 @@ from app.oracles.base import FeedSpec, RoundData
 from app.oracles.chainlink import (
     FeedMeta,
     aggregator,
+    deploy_aggregator,
     push_answer,
     read_meta,
     read_round,
     scale,
     updated_feeds,
 )
-from app.oracles.errors import PushRefused, RoundNotFound
+from app.oracles.errors import NotAnAggregator, PushRefused, RoundNotFound
 from tests.oracles.conftest import block_time, set_round
 
 DEV_KEY_1 = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"  # anvil's account 1
@@ -101,6 +102,13 @@ def test_updated_feeds_finds_the_aggregators_whose_answer_moved(w3, feed, owner)
     assert updated_feeds(w3, start, end, [b.lower()]) == set()
     assert updated_feeds(w3, start, end, []) == set()
     assert updated_feeds(w3, end, end, None) == {c}
+    with pytest.raises(NotAnAggregator, match="20-byte"):
+        updated_feeds(w3, start, end, ["0xnope"])
+
+
+def test_deploy_refuses_decimals_a_uint8_cannot_hold(w3, owner):
+    with pytest.raises(ValueError, match="uint8"):
+        deploy_aggregator(w3, decimals=256, description="X", answer=1, sender=owner)
 
 
 def test_scale_is_exact_and_refuses_lost_places():
