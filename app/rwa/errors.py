@@ -28,6 +28,10 @@ RwaError                        the root: everything the registry refuses or can
   + TransferNotCommitted        (503) the group transaction carrying a transfer failed; nothing was written
   + NothingToRecover            (409) recovery of a wallet that holds no units of the asset
   + LastAdminKey                (409) revoking the last active admin key would lock everyone out
+  + AuditKeyMissing (AuditKeyError)  (503) no signing key: create it with `aurigraph audit keygen`
+  + AuditKeyExists (AuditKeyError)   (409) keygen refuses to replace an existing key
+  + AuditLogTampered (AuditError)    (500) the log no longer extends its last signed checkpoint: not signed
+  + TreeSizeBeyondLog (InvalidInput) (422) a proof asked for a tree larger than the log
 
 Other engineers: add your classes above this line in the tree and below in the code (additive edits only).
 """
@@ -217,3 +221,20 @@ class NothingToRecover(RwaError):
 class LastAdminKey(RwaError):
     def __init__(self, prefix: str) -> None:
         super().__init__(f"key {prefix} is the last active admin key: create another admin key first")
+
+
+class AuditKeyMissing(AuditKeyError):
+    pass
+
+
+class AuditKeyExists(AuditKeyError):
+    pass
+
+
+class AuditLogTampered(AuditError):
+    pass
+
+
+class TreeSizeBeyondLog(InvalidInput):
+    def __init__(self, tree_size: int, size: int) -> None:
+        super().__init__(f"tree size {tree_size} is beyond the log, which holds {size} entries")
