@@ -361,6 +361,29 @@ class Chain:
                 )
             self._next_timestamp = timestamp
 
+    def set_next_header(self, **fields: Any) -> None:
+        """Header fields of the next block (evm_setBlockGasLimit: gas_limit, anvil_setCoinbase: coinbase,
+        anvil_setNextBlockBaseFeePerGas: base_fee_per_gas). Later blocks inherit the gas limit and the
+        coinbase from their parent, and compute their base fee from it."""
+        with self.lock:
+            self._pending_header = self._pending().copy(**fields)
+
+    def reset(self) -> None:
+        """anvil_reset: back to the genesis block in the same database (the later blocks and every row
+        they wrote go, as on evm_revert), with the dev settings the node started with."""
+        with self.lock:
+            self.rewind_to(0, reason="anvil_reset")
+            self._snapshots.clear()
+            self._next_timestamp = None
+            self.time_offset = 0
+            self._save_meta("time_offset", "0")
+            self.impersonating.clear()
+            self.auto_impersonate = False
+            self._interval = 0.0
+            self.automine = self.settings.automine
+            if self.settings.block_interval > 0:
+                self.set_interval(self.settings.block_interval)
+
     def increase_time(self, seconds: int) -> int:
         """The next block comes ``seconds`` after the latest one (plus the wall time that passes), as on
         anvil and Hardhat. Blocks mined quickly run ahead of the clock (each is at least 1 s after its

@@ -1,11 +1,16 @@
-"""eth_feeHistory: base fees, gas-used ratios and priority-fee percentiles weighted by gas, as geth."""
+"""eth_feeHistory: base fees, gas-used ratios and priority-fee percentiles weighted by gas, as geth; blob
+base fees and blob gas used ratios (EIP-4844), as geth and anvil."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from eth.vm.forks.prague.constants import MAX_BLOB_GAS_PER_BLOCK
+from eth.vm.forks.prague.headers import calc_excess_blob_gas_prague as next_excess
+
 from app.evm.errors import InvalidParams
 from app.evm.hexcodec import hx
+from app.evm.pyevm import blob_base_fee
 
 if TYPE_CHECKING:
     from app.evm.chain import Chain
@@ -17,11 +22,13 @@ def fee_history(chain: Chain, count: int, newest: int, percentiles: Any) -> dict
     pcts = _percentiles(percentiles)
     count = min(count, MAX_BLOCKS, newest + 1)
     oldest = newest - count + 1
-    base_fees, ratios, rewards = [], [], []
+    base_fees, ratios, rewards, blob_fees, blob_ratios = [], [], [], [], []
     for n in range(oldest, newest + 1):
         header, txs = chain.block_rows(n)
         base_fees.append(hx(header.base_fee_per_gas))
         ratios.append(header.gas_used / header.gas_limit if header.gas_limit else 0.0)
+        blob_fees.append(hx(blob_base_fee(header)))
+        blob_ratios.append(header.blob_gas_used / MAX_BLOB_GAS_PER_BLOCK)
         if pcts is not None:
             tips = sorted((t.effective_gas_price - header.base_fee_per_gas, t.gas_used) for t in txs)
             rewards.append([hx(_weighted(tips, p, header.gas_used)) for p in pcts])
@@ -32,7 +39,15 @@ def fee_history(chain: Chain, count: int, newest: int, percentiles: Any) -> dict
             else chain.header(newest + 1).base_fee_per_gas
         )
     )
-    out: dict[str, Any] = {"oldestBlock": hx(oldest), "baseFeePerGas": base_fees, "gasUsedRatio": ratios}
+    newest_header = chain.header(newest)
+    blob_fees.append(hx(blob_base_fee(newest_header.copy(excess_blob_gas=next_excess(newest_header)))))
+    out: dict[str, Any] = {
+        "oldestBlock": hx(oldest),
+        "baseFeePerGas": base_fees,
+        "gasUsedRatio": ratios,
+        "baseFeePerBlobGas": blob_fees,  # EIP-4844 fields, as geth and anvil add them
+        "blobGasUsedRatio": blob_ratios,
+    }
     if pcts is not None:
         out["reward"] = rewards
     return out

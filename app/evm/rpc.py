@@ -513,9 +513,7 @@ class Rpc(DevMethods):
 
     def rpc_anvil_mine(self, blocks: Any = None, interval: Any = None) -> None:
         n = hc.quantity(blocks, "blocks") if blocks is not None else 1
-        if n > 10_000:
-            raise InvalidParams("at most 10000 blocks at once")
-        self.chain.mine(n)
+        self.mine_blocks(n, hc.quantity(interval, "interval") if interval is not None else None)  # rpc_anvil
         return None
 
     def rpc_evm_increaseTime(self, seconds: Any) -> int:

@@ -16,12 +16,13 @@ from eth_account.messages import encode_defunct, encode_typed_data
 from app.evm import hexcodec as hc
 from app.evm.chain import Chain
 from app.evm.errors import InvalidParams
+from app.evm.proofs import ProofMethods
 from app.evm.rpc_anvil import AnvilMethods
 from app.evm.rpc_devnode import NodeInfoMethods
 from app.evm.txpool import TxPoolMethods
 
 
-class DevMethods(NodeInfoMethods, AnvilMethods, TxPoolMethods):
+class DevMethods(NodeInfoMethods, AnvilMethods, TxPoolMethods, ProofMethods):
     chain: Chain
 
     ALIASES = {

@@ -92,3 +92,86 @@ def test_impersonation_as_anvil(nodes):
     assert all(result(n, "eth_getTransactionReceipt", result(n, "eth_sendTransaction", send)) for n in nodes)
     assert both(nodes, "anvil_autoImpersonateAccount", False) == [None, None]
     assert both(nodes, "eth_getBalance", TO, "latest") == ["0xe", "0xe"]
+
+
+A, B = "0x" + "a1" * 20, "0x" + "b2" * 20
+B_CODE = "0x6005545000"  # PUSH1 5, SLOAD, POP, STOP
+A_CODE = "0x" + "6000" * 5 + "73" + B[2:] + "5af15000"  # CALL(gas, B, 0, 0, 0, 0, 0), POP, STOP
+WORD = "0x" + "00" * 31 + "2a"
+
+
+def test_state_reads_and_access_lists_as_anvil(nodes):
+    both(nodes, "anvil_setCode", A, A_CODE)
+    both(nodes, "anvil_setCode", B, B_CODE)
+    both(nodes, "anvil_setStorageAt", B, "0x5", WORD)
+    both(nodes, "anvil_setBalance", B, "0x64")
+    ours, anvil = both(nodes, "eth_getAccountInfo", B, "latest")
+    assert ours == anvil == {"balance": "0x64", "nonce": "0x0", "code": B_CODE}
+    ours, anvil = both(nodes, "eth_getProof", B, ["0x" + "00" * 31 + "05", "0x" + "00" * 31 + "06"], "latest")
+    # same account and storage trie on both: everything but the path from the (different) state roots
+    del ours["accountProof"], anvil["accountProof"]
+    assert ours == anvil
+    call = {"from": DEV0, "to": A, "gas": "0x30000"}
+    ours, anvil = both(nodes, "eth_createAccessList", call, "latest")
+    assert ours == anvil
+    assert ours["accessList"] == [{"address": B, "storageKeys": ["0x" + "00" * 31 + "05"]}]
+
+
+def test_fee_history_blob_fields_as_anvil(nodes):
+    both(nodes, "evm_mine")
+    ours, anvil = both(nodes, "eth_feeHistory", "0x2", "latest", [25, 75])
+    assert set(ours) == set(anvil)
+    for key in ("baseFeePerBlobGas", "blobGasUsedRatio"):
+        assert ours[key] == anvil[key]
+
+
+def test_next_block_header_and_automine_as_anvil(nodes):
+    assert both(nodes, "evm_setBlockGasLimit", hex(16_000_000)) == [True, True]
+    assert both(nodes, "anvil_setCoinbase", B) == [None, None]
+    assert both(nodes, "anvil_setNextBlockBaseFeePerGas", hex(7 * 10**9)) == [None, None]
+    both(nodes, "evm_mine")
+    for node in nodes:
+        block = latest(node)
+        assert (block["gasLimit"], block["miner"], block["baseFeePerGas"]) == (
+            hex(16_000_000),
+            B,
+            hex(7 * 10**9),
+        )
+    both(nodes, "evm_mine")
+    ours, anvil = (latest(n) for n in nodes)
+    assert ours["baseFeePerGas"] == anvil["baseFeePerGas"]  # both computed from the parent again
+    assert (ours["gasLimit"], ours["miner"]) == (anvil["gasLimit"], anvil["miner"]) == (hex(16_000_000), B)
+    assert both(nodes, "evm_setBlockGasLimit", hex(30_000_000)) == [True, True]
+    assert both(nodes, "anvil_setCoinbase", "0x" + "00" * 20) == [None, None]
+    assert both(nodes, "anvil_setAutomine", False) == [None, None]
+    send = {"from": DEV0, "to": B, "value": "0x1"}
+    waiting = both(nodes, "eth_sendTransaction", send)
+    assert both(nodes, "eth_getTransactionReceipt", waiting[0])[0] is None
+    assert both(nodes, "anvil_setAutomine", True) == [None, None]
+    both(nodes, "evm_mine")  # anvil mines the pool on the next block; ours when automine comes back on
+    assert all(result(n, "eth_getTransactionReceipt", h) for n, h in zip(nodes, waiting, strict=True))
+
+
+def test_snapshot_and_mine_with_an_interval_as_anvil(nodes):
+    sids = both(nodes, "anvil_snapshot")
+    numbers = [int(latest(n)["number"], 16) for n in nodes]
+    assert both(nodes, "anvil_mine", "0x3", "0x3c") == [None, None]
+    for node, start in zip(nodes, numbers, strict=True):
+        stamps = [
+            int(result(node, "eth_getBlockByNumber", hex(start + k), False)["timestamp"], 16)
+            for k in (1, 2, 3)
+        ]
+        assert stamps[1] - stamps[0] == stamps[2] - stamps[1] == 60
+    assert [result(n, "anvil_revert", s) for n, s in zip(nodes, sids, strict=True)] == [True, True]
+    assert [int(latest(n)["number"], 16) for n in nodes] == numbers
+
+
+def test_reset_as_anvil(nodes):
+    """Last in this module: both nodes start over (block 0, genesis balances)."""
+    both(nodes, "eth_sendTransaction", {"from": DEV0, "to": B, "value": "0x1"})
+    assert both(nodes, "anvil_reset") == [None, None]
+    assert both(nodes, "eth_blockNumber") == ["0x0", "0x0"]
+    ours, anvil = both(nodes, "eth_getBalance", DEV0, "latest")
+    assert ours == anvil == hex(10_000 * 10**18)
+    assert both(nodes, "eth_getCode", A, "latest") == ["0x", "0x"]
+    assert both(nodes, "hardhat_reset") == [None, None]

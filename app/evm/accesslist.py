@@ -1,0 +1,121 @@
+"""``eth_createAccessList``: the addresses and storage slots a call touches, and the gas it uses when
+sent with that list (EIP-2930), as geth and anvil answer it.
+
+The call runs on a state that records every address and slot made warm (py-evm's EIP-2929 bookkeeping
+goes through ``mark_address_warm``/``mark_storage_warm``). As in geth, the sender, the recipient (or the
+created contract) and the precompiles are left out (and the coinbase, warm anyway), and the call is
+repeated with the list pre-warmed until the list no longer changes; the gas is that last run's plus the
+list's intrinsic cost."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+import rlp
+from eth.vm.forks.prague import PragueVM
+from eth_utils import keccak  # type: ignore[attr-defined]
+
+from app.evm import pyevm
+from app.evm.chain import Chain
+
+ADDRESS_COST, SLOT_COST = 2400, 1900  # EIP-2930 intrinsic gas per listed address and storage key
+PRECOMPILES = frozenset(i.to_bytes(20, "big") for i in range(1, 0x12))  # Prague: 0x01..0x11
+MAX_ROUNDS = 4
+
+AccessList = dict[bytes, set[int]]
+
+
+class _RecordingState(pyevm._TimedState):
+    accessed: AccessList
+
+    def mark_address_warm(self, address: Any) -> None:
+        self.accessed.setdefault(bytes(address), set())
+        super().mark_address_warm(address)
+
+    def mark_storage_warm(self, address: Any, slot: int) -> None:
+        self.accessed.setdefault(bytes(address), set()).add(int(slot))
+        super().mark_storage_warm(address, slot)
+
+
+class _RecordingVM(PragueVM):
+    _state_class = _RecordingState
+
+
+class _Prewarm:
+    """Applied like a state override, before the call and undone with it: the list is warm from the
+    start, as it would be for a transaction carrying it."""
+
+    def __init__(self, access: AccessList) -> None:
+        self.access = access
+
+    def apply(self, state: Any) -> None:
+        for address, slots in self.access.items():
+            state.mark_address_warm(address)
+            for slot in slots:
+                state.mark_storage_warm(address, slot)
+
+
+def create_access_list(chain: Chain, params: dict[str, Any], header: Any) -> dict[str, Any]:
+    cls = type(
+        "AccessListChain",
+        (pyevm._Chain,),
+        {"vm_configuration": ((0, _RecordingVM),), "chain_id": chain.chain_id},
+    )
+    ctx = pyevm.CallContext(cls(chain.store), header)
+    state = cast(_RecordingState, ctx.state)
+    sender = params.get("from") or b"\x00" * 20
+    to = params.get("to") or b""
+    # the coinbase is warm from the start of every transaction (EIP-3651): listing it would only cost
+    skip = {bytes(sender), bytes(to) if to else _created(ctx, sender), bytes(state.coinbase)} | PRECOMPILES
+    access: AccessList = {}
+    for _ in range(MAX_ROUNDS):
+        state.accessed = {}
+        outcome = _run(chain, ctx, params, sender, to, (_Prewarm(access),))
+        found = {a: s for a, s in state.accessed.items() if a not in skip}
+        if found == access:
+            break
+        access = found
+    cost = ADDRESS_COST * len(access) + SLOT_COST * sum(len(s) for s in access.values())
+    consumed = outcome.gas_consumed + cost
+    computation = outcome.computation
+    refund = min(computation.get_gas_refund(), consumed // 5) if outcome.success else 0
+    out: dict[str, Any] = {
+        "accessList": [
+            {
+                "address": "0x" + a.hex(),
+                "storageKeys": ["0x" + k.to_bytes(32, "big").hex() for k in sorted(slots)],
+            }
+            for a, slots in access.items()
+        ],
+        "gasUsed": hex(consumed - refund),
+    }
+    if not outcome.success:
+        out["error"] = "execution reverted" if outcome.halt is None else outcome.halt
+    return out
+
+
+def _created(ctx: pyevm.CallContext, sender: bytes) -> bytes:
+    nonce = ctx.state.get_nonce(sender)  # type: ignore[arg-type]
+    return keccak(rlp.encode([sender, nonce]))[12:]
+
+
+def _run(
+    chain: Chain,
+    ctx: pyevm.CallContext,
+    params: dict[str, Any],
+    sender: bytes,
+    to: bytes,
+    warm: Sequence[Any],
+) -> pyevm.CallOutcome:
+    cap = chain.settings.rpc_gas_cap
+    return ctx.run(
+        sender=sender,
+        to=to,
+        data=params.get("data", b""),
+        value=params.get("value", 0),
+        gas=min(params.get("gas", cap), cap),
+        gas_price=params.get("gasPrice", params.get("maxFeePerGas", 0)),
+        timeout=chain.settings.call_timeout_s,
+        overrides=warm,
+    )
