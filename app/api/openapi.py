@@ -68,6 +68,23 @@ REASONS = {
     503: "The database or the transfer committer could not answer; retry",
 }
 AUTH_DEPENDENCIES: set[Callable[..., Any]] = {get_principal, get_token}
+# JSON-RPC (POST /rpc) answers its own envelope, not problem documents (app/api/rpc.py)
+RPC_MESSAGE = {
+    "type": "object",
+    "required": ["jsonrpc", "method"],
+    "properties": {
+        "jsonrpc": {"const": "2.0"},
+        "id": {"type": ["integer", "string", "null"]},
+        "method": {"type": "string"},
+        "params": {"type": "array"},
+    },
+}
+RPC_ERROR = {"application/json": {"schema": {"type": "object", "required": ["jsonrpc", "error"]}}}
+RPC_RESPONSES = {
+    "204": {"description": "A notification (no id): no answer"},
+    "413": {"description": "Body larger than MAX_BODY_BYTES", "content": RPC_ERROR},
+    "415": {"description": "Not sent as application/json", "content": RPC_ERROR},
+}
 WRITES = {"post", "put", "patch", "delete"}
 
 
@@ -130,6 +147,12 @@ def error_statuses(route: APIRoute, method: str, op: dict[str, Any]) -> set[int]
 
 
 def _complete_operation(op: dict[str, Any], route: APIRoute, method: str) -> None:
+    if route.path == "/rpc":
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"anyOf": [RPC_MESSAGE, {"type": "array"}]}}},
+        }
+        op["responses"] |= RPC_RESPONSES
     if is_protected(route):
         op["security"] = SECURITY
     responses = op.setdefault("responses", {})
