@@ -28,7 +28,7 @@ from app.rwa.valuation import chainio
 from app.rwa.valuation.availability import Availability
 from app.rwa.valuation.feeds import all_specs
 from app.rwa.valuation.quotes import QuoteBook
-from app.rwa.valuation.rounds import Rule, affected, build_rows, load_rules, needed_pairs, store
+from app.rwa.valuation.rounds import Affected, Rule, build_rows, load_rules, needed_pairs, store
 
 log = logging.getLogger(__name__)
 ANSWER_UPDATED = keccak(text="AnswerUpdated(int256,uint256,uint256)")  # Chainlink's event, topic 0
@@ -143,9 +143,8 @@ class ValuationEngine:
         started = time.perf_counter()
         self.web3s.pin(ref.number)
         with self.sm() as session:
-            rules = [
-                narrowed for r in load_rules(session) if (narrowed := r.only(affected(r, specs, changed)))
-            ]
+            affected = Affected(specs, changed)
+            rules = [narrowed for r in load_rules(session) if (narrowed := r.only(affected(r)))]
             got = self.book.read_all(session, specs, needed_pairs(rules, specs), ref.time, quotes or {})
         rows = build_rows(rules, got, specs.keys(), block_number=ref.number, block_time=ref.time)
         assets = {row["asset_id"] for row in rows}

@@ -9,13 +9,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from app.oracles.base import FeedSpec, PriceQuote
 from app.rwa.models import Asset
 from app.rwa.repo import utcnow
-from app.rwa.valuation.convert import Leg, amount_value, fx_path, leg_record, unit_value
+from app.rwa.valuation.convert import Leg, Totals, fx_path, leg_record, unit_value
+from app.rwa.valuation.fastinsert import insert_rows
 from app.rwa.valuation.feeds import quote_currency
 from app.rwa.valuation.models import PricingRule, Valuation
 
@@ -42,6 +43,8 @@ class Rule:
         """This rule narrowed to some of its currencies (None when none is left)."""
         if not currencies:
             return None
+        if len(currencies) == len(self.currencies):
+            return self
         return replace(self, currencies=tuple(c for c in self.currencies if c in currencies))
 
     def legs(self, pairs: Collection[str]) -> dict[str, tuple[Leg, ...] | None]:
@@ -67,27 +70,82 @@ def fallback_chain(spec: FeedSpec | None) -> list[str]:
     return pairs
 
 
-def affected(rule: Rule, specs: Mapping[str, FeedSpec], changed: set[str] | None) -> frozenset[str]:
-    """The currencies of this rule that pairs in `changed` move (all of them, when None): its price feed
-    (with its fallbacks) moves every currency, an FX leg only the currency it converts to."""
-    if changed is None:
-        return frozenset(rule.currencies)
-    if rule.feed_pair is not None and changed.intersection(fallback_chain(specs.get(rule.feed_pair))):
-        return frozenset(rule.currencies)
-    legs = rule.legs(specs.keys())
-    return frozenset(c for c, path in legs.items() if path and changed.intersection(leg.pair for leg in path))
+class Affected:
+    """Which currencies of a rule the pairs in `changed` move (all, when None): its price feed (with its
+    fallbacks) moves every currency, an FX leg only the currency it converts to. Memoized per rule shape:
+    a round over 10,000 assets priced alike asks the same question 10,000 times."""
+
+    def __init__(self, specs: Mapping[str, FeedSpec], changed: set[str] | None) -> None:
+        self.specs, self.changed = specs, changed
+        self._memo: dict[tuple[str | None, str, tuple[str, ...]], frozenset[str]] = {}
+
+    def __call__(self, rule: Rule) -> frozenset[str]:
+        key = (rule.feed_pair, rule.price_currency, rule.currencies)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = self._compute(rule)
+        return hit
+
+    def _compute(self, rule: Rule) -> frozenset[str]:
+        changed = self.changed
+        if changed is None:
+            return frozenset(rule.currencies)
+        if rule.feed_pair is not None and changed.intersection(
+            fallback_chain(self.specs.get(rule.feed_pair))
+        ):
+            return frozenset(rule.currencies)
+        legs = rule.legs(self.specs.keys())
+        return frozenset(
+            c for c, path in legs.items() if path and changed.intersection(leg.pair for leg in path)
+        )
 
 
 def needed_pairs(rules: Iterable[Rule], specs: Mapping[str, FeedSpec]) -> set[str]:
     """The pairs to read for these rules: their feeds (the reader walks fallbacks) and FX legs."""
     pairs: set[str] = set()
+    seen: set[tuple[str | None, str, tuple[str, ...]]] = set()
     for rule in rules:
+        key = (rule.feed_pair, rule.price_currency, rule.currencies)
+        if key in seen:
+            continue
+        seen.add(key)
         if rule.feed_pair is not None:
             pairs.add(rule.feed_pair)
-        for currency, legs in rule.legs(specs.keys()).items():
-            if currency in rule.currencies:
-                pairs.update(leg.pair for leg in legs or ())
+        for legs in rule.legs(specs.keys()).values():
+            pairs.update(leg.pair for leg in legs or ())
     return pairs & specs.keys()
+
+
+@dataclass(frozen=True, slots=True)
+class Priced:
+    """What assets priced alike share in one currency: the exact value of a base unit, and its sources."""
+
+    unit: Decimal
+    fx: list[dict[str, object]]
+    failed: list[str]
+    stale: bool
+
+
+def _priced(
+    rule: Rule, currency: str, quotes: Mapping[str, PriceQuote], pairs: Collection[str]
+) -> Priced | None:
+    quote = quotes.get(rule.feed_pair) if rule.feed_pair is not None else None
+    if rule.feed_pair is not None and quote is None:
+        return None  # no answer and no last good one: nothing to value it with
+    legs = fx_path(rule.price_currency, currency, pairs)
+    if legs is None or any(leg.pair not in quotes for leg in legs):
+        return None
+    fx = [quotes[leg.pair] for leg in legs]
+    price = quote.price if quote is not None else rule.appraisal_amount
+    assert price is not None
+    failed = [g.value for g in quote.failed] if quote is not None else []
+    failed += [f"{q.pair}:{g.value}" for q in fx for g in q.failed]
+    return Priced(
+        unit=unit_value(price, rule.base_units, legs, quotes),
+        fx=[leg_record(leg, q) for leg, q in zip(legs, fx, strict=True)],
+        failed=failed,
+        stale=bool(quote and quote.stale) or any(q.stale for q in fx),
+    )
 
 
 def build_rows(
@@ -99,47 +157,32 @@ def build_rows(
     block_time: datetime,
 ) -> list[dict[str, Any]]:
     """History rows for every (rule, currency) whose price and FX legs have a quote; a rule or currency
-    without one is left out (nothing to value it with), the others go on."""
+    without one is left out, the others go on. Rules priced alike share one `Priced` (and its lists)."""
     now, rows = utcnow(), []
+    memo: dict[tuple[Any, ...], Priced | None] = {}
+    totals = Totals()
     for rule in rules:
         quote = quotes.get(rule.feed_pair) if rule.feed_pair is not None else None
-        if rule.feed_pair is not None and quote is None:
-            continue
-        price = quote.price if quote is not None else rule.appraisal_amount
-        assert price is not None
-        for currency, legs in rule.legs(pairs).items():
-            if legs is None or any(leg.pair not in quotes for leg in legs):
+        for currency in rule.currencies:
+            key = (rule.feed_pair, rule.appraisal_amount, rule.appraisal_currency, rule.base_units, currency)
+            if key not in memo:
+                memo[key] = _priced(rule, currency, quotes, pairs)
+            priced = memo[key]
+            if priced is None:
                 continue
-            fx = [quotes[leg.pair] for leg in legs]
-            unit = unit_value(price, rule.base_units, legs, quotes)
-            failed = [g.value for g in quote.failed] if quote is not None else []
-            failed += [f"{q.pair}:{g.value}" for q in fx for g in q.failed]
-            rows.append(
-                {
-                    "asset_id": rule.asset_id,
-                    "currency": currency,
-                    "block_number": block_number,
-                    "block_time": block_time,
-                    "kind": rule.kind,
-                    "feed_pair": rule.feed_pair,
-                    "feed_address": quote.feed_address if quote else None,
-                    "answer": quote.answer if quote else None,
-                    "decimals": quote.decimals if quote else None,
-                    "round_id": quote.round_id if quote else None,
-                    "answer_updated_at": quote.updated_at if quote else None,
-                    "fx": [leg_record(leg, q) for leg, q in zip(legs, fx, strict=True)],
-                    "source": quote.source.value if quote else "appraisal",
-                    "stale": bool(quote and quote.stale) or any(q.stale for q in fx),
-                    "failed": failed,
-                    "unit_value": unit,
-                    "issued_units": rule.issued_units,
-                    "total_value": amount_value(rule.issued_units, unit, currency),
-                    "created_at": now,
-                }
-            )
+            rows.append({
+                "asset_id": rule.asset_id, "currency": currency, "block_number": block_number,
+                "block_time": block_time, "kind": rule.kind, "feed_pair": rule.feed_pair,
+                "feed_address": quote.feed_address if quote else None,
+                "answer": quote.answer if quote else None,
+                "decimals": quote.decimals if quote else None, "round_id": quote.round_id if quote else None,
+                "answer_updated_at": quote.updated_at if quote else None, "fx": priced.fx,
+                "source": quote.source.value if quote else "appraisal", "stale": priced.stale,
+                "failed": priced.failed, "unit_value": priced.unit, "issued_units": rule.issued_units,
+                "total_value": totals(rule.issued_units, priced.unit, currency), "created_at": now,
+            })  # fmt: skip
     return rows
 
 
 def store(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(cast(Table, Valuation.__table__)), rows)  # Core executemany
+    insert_rows(session, cast(Table, Valuation.__table__), rows)
