@@ -91,7 +91,13 @@ def alert_payload(session: Session, p: CollateralPosition) -> dict[str, object]:
 
 def on_round(session: Session, asset_ids: Iterable[int], block: int) -> None:
     """The ROUND_LISTENER: revalue the open positions on the revalued assets, in the round's transaction."""
-    ids = sorted(set(asset_ids))
+    # one cheap query first: a round over thousands of assets usually touches few (or no) pledged ones
+    pledged = set(
+        session.scalars(
+            select(CollateralPosition.asset_id).where(CollateralPosition.status == "open").distinct()
+        )
+    )
+    ids = sorted(pledged.intersection(asset_ids))
     values: dict[tuple[int, str], UnitValue | None] = {}
     for start in range(0, len(ids), CHUNK):
         stmt = (
