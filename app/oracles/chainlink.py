@@ -10,7 +10,6 @@ guarded quotes (the checks themselves are pure, in guards.py).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -49,16 +48,13 @@ class ChainlinkReader:
 
     def __init__(self, web3_for: Callable[[str], Web3]) -> None:
         self.web3_for = web3_for
-        self._meta: dict[tuple[str, str], FeedMeta] = {}
-        self._lock = threading.Lock()
+        self._meta: dict[tuple[str, str], FeedMeta] = {}  # one dict store is atomic: no lock needed
 
     def meta(self, network: str, address: str) -> FeedMeta:
         key = (network, address.lower())
         meta = self._meta.get(key)
         if meta is None:
-            meta = read_meta(self.web3_for(network), address)
-            with self._lock:
-                self._meta[key] = meta
+            meta = self._meta[key] = read_meta(self.web3_for(network), address)
         return meta
 
     def read(self, spec: FeedSpec, now: datetime, previous: PriceQuote | None = None) -> PriceQuote:
