@@ -50,8 +50,7 @@ def revalue(session: Session, position: CollateralPosition, value: UnitValue | N
     position.collateral_value = round_value(collateral_value(position.units, value.value))
     position.stale, position.valued_block = value.stale, value.block_number
     position.valuation_id, position.state = value.valuation_id, state.value
-    position.updated_at = utcnow()
-    session.flush()
+    position.updated_at = utcnow()  # written at the next flush (one per round, not one per position)
     if state is previous or (previous is State.UNPRICED and state is State.HEALTHY):
         return None
     kind, severity = ALERTS[state]
