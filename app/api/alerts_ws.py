@@ -5,7 +5,8 @@ browsers cannot set headers on a WebSocket). The server first sends `{"type": "r
 one `{"type": "alert", "alert": {...}}` (the body of `GET /v1/alerts/{id}`) per alert committed after the
 connection, in commit order. `?after=<seq>` first replays the alerts after that cursor (to resume after a
 reconnect without a gap). Keys scoped to assets get those assets' alerts only. Nothing is read from the
-client; a client too slow to keep up with `WS_QUEUE_LIMIT` alerts is closed with code 1008.
+client; a client too slow to keep up with `WS_QUEUE_LIMIT` alerts is closed with code 1008. As the JSON-RPC
+WebSocket: a page whose Origin is not in `WS_ALLOWED_ORIGINS` is refused, at most `MAX_WS_CONNECTIONS`.
 
 One poller per application reads new alerts every `ALERT_STREAM_POLL_S` while anyone listens: alerts are
 raised in any process (the valuation engine's, another API worker's), so the database is the one place to
@@ -21,6 +22,7 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
+from app.api.origins import origin_allowed
 from app.api.routes.alerts import scoped_assets
 from app.rwa import keys
 from app.rwa.access import Permission
@@ -112,7 +114,14 @@ def _token(ws: WebSocket) -> str | None:
 
 async def stream(websocket: WebSocket) -> None:
     state = websocket.app.state
+    settings = state.settings
     after = websocket.query_params.get("after")
+    if not origin_allowed(websocket.headers.get("origin"), settings.ws_allowed_origins):
+        await websocket.close(code=1008, reason="origin not allowed")  # before accept: HTTP 403
+        return
+    if getattr(state, "alert_streams", 0) >= settings.max_ws_connections:
+        await websocket.close(code=1013, reason="too many connections")
+        return
     try:
         assets = await run_in_threadpool(_authorize, state, _token(websocket))
         if after is not None and not (after.isdigit() and int(after) < 2**63):
@@ -121,8 +130,9 @@ async def stream(websocket: WebSocket) -> None:
         await websocket.close(code=1008, reason=str(exc)[:120])
         return
     await websocket.accept()
+    state.alert_streams = getattr(state, "alert_streams", 0) + 1
     hub = _hub(state)
-    listener = _Listener(0, assets, state.settings.ws_queue_limit)
+    listener = _Listener(0, assets, settings.ws_queue_limit)
     try:
         cursor = await hub.join(listener)
         listener.start = cursor
@@ -135,6 +145,7 @@ async def stream(websocket: WebSocket) -> None:
         pass
     finally:
         hub.leave(listener)
+        state.alert_streams -= 1
 
 
 async def _replay(ws: WebSocket, hub: _Hub, listener: _Listener, start: int, cursor: int) -> None:

@@ -47,7 +47,9 @@ def test_keys_are_checked_and_scoped(api):
         mine, other = make_asset(s), make_asset(s)
         issuer = make_key(s, "issuer", issuer_id=mine.issuer_id)
         developer = make_key(s, "developer")
-    for headers in ({}, {"Authorization": f"Bearer {developer}"}):
+    bad = [{}, {"Authorization": f"Bearer {developer}"}]
+    bad.append(api.headers() | {"Origin": "https://evil.example"})  # a page elsewhere, even with a key
+    for headers in bad:
         with pytest.raises(WebSocketDisconnect) as exc:
             with api.client.websocket_connect("/v1/alerts/stream", headers=headers) as ws:
                 ws.receive_json()
