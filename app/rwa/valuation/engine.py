@@ -119,19 +119,19 @@ class ValuationEngine:
         return self.run_round(self.block_ref(number), changed, specs) if changed else set()
 
     def poll_remote(self) -> set[int]:
-        """Feeds on other networks: a round for those whose round id moved since the last poll."""
+        """Feeds on other networks: a round for those whose answer (feed, round) moved since last read."""
         with self.sm() as session:
             specs = all_specs(session)
             remote = [s for s in specs.values() if s.network != "local"]
             if not remote:
                 return set()
+            before = {s.pair: self.book.seen.get(s.pair) for s in remote}
             now = utcnow()
-            quotes = {s.pair: self.book.read(session, s, now) for s in remote}
-        changed = {p for p, q in quotes.items() if q is not None and self.book.moved(p, q)}
+            quotes = {s.pair: q for s in remote if (q := self.book.read(session, s, now)) is not None}
+        changed = {p for p in quotes if self.book.seen.get(p) != before[p]}
         if not changed:
             return set()
-        ref = BlockRef(self.chain.head_number, now)
-        return self.run_round(ref, changed, specs, {p: q for p, q in quotes.items() if q is not None})
+        return self.run_round(BlockRef(self.chain.head_number, now), changed, specs, quotes)
 
     def run_round(
         self,
@@ -161,7 +161,7 @@ class ValuationEngine:
         web3s = chainio.PinnedWeb3s(self.dispatch, self.remote)
         head = self.chain.head_number
         web3s.pin(head)
-        book = QuoteBook(chainio.reader(web3s), self.book.availability, self.book.last_good)
+        book = QuoteBook(chainio.reader(web3s), self.book.availability, shared=self.book)
         specs = all_specs(session)
         ref = self.block_ref(head)
         got = book.read_all(session, specs, needed_pairs([rule], specs), ref.time, {})

@@ -20,12 +20,14 @@ log = logging.getLogger(__name__)
 
 class QuoteBook:
     def __init__(
-        self, reader: PriceReader, availability: Availability, last_good: dict[str, PriceQuote] | None = None
+        self, reader: PriceReader, availability: Availability, shared: QuoteBook | None = None
     ) -> None:
+        """`shared`: another book whose last good quotes and seen rounds this one shares (a request's
+        reader beside the engine's)."""
         self.reader, self.availability = reader, availability
-        self.last_good: dict[str, PriceQuote] = {} if last_good is None else last_good
+        self.last_good: dict[str, PriceQuote] = {} if shared is None else shared.last_good
+        self.seen: dict[str, tuple[str, int]] = {} if shared is None else shared.seen  # pair -> source, round
         self._seeded: set[str] = set()
-        self._rounds: dict[str, int] = {}
 
     def previous(self, session: Session, spec: FeedSpec) -> PriceQuote | None:
         if spec.pair not in self.last_good and spec.pair not in self._seeded:
@@ -51,6 +53,8 @@ class QuoteBook:
             )
         if quote is not None and not quote.stale:
             self.last_good[spec.pair] = quote
+        if quote is not None:
+            self.seen[spec.pair] = (quote.feed_address, quote.round_id)
         self.availability.observe(spec.pair, quote, now)
         return quote
 
@@ -68,10 +72,3 @@ class QuoteBook:
             if quote is not None:
                 got[pair] = quote
         return got
-
-    def moved(self, pair: str, quote: PriceQuote) -> bool:
-        """Whether a polled pair has a round (or source) it did not have at the last poll."""
-        key = quote.round_id if quote.source is Source.PRIMARY else -quote.round_id - 1
-        moved = self._rounds.get(pair) != key
-        self._rounds[pair] = key
-        return moved

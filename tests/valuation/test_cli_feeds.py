@@ -1,0 +1,55 @@
+"""`aurigraph feeds add | list | push` in process: deploy and register a feed on our chain, push a price,
+and the in-process engine values a priced asset at the pushed round; each change audited."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from app.cli import app as cli
+from app.config import get_settings
+from app.db import make_engine, make_sessionmaker
+from app.rwa.audit_models import AuditEntry
+from app.rwa.valuation import pricing
+from app.rwa.valuation.models import Valuation
+from tests.rwa.factories import ACTOR, make_asset
+
+
+@pytest.fixture
+def env(sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("AURIGRAPH_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("AURIGRAPH_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    engine = make_engine(sqlite_url)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+    get_settings.cache_clear()
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_add_list_push_values_the_asset(env):
+    out = run("feeds", "add", "XAU/USD", "--deploy", "2000", "--decimals", "8", "--heartbeat", "86400")
+    assert "XAU/USD" in out and "decimals=8" in out and "XAU / USD" in out
+    assert "heartbeat=86400s" in run("feeds", "list")
+    with env.begin() as session:
+        symbol = make_asset(session, decimals=0).symbol
+        rule = pricing.PricingInput(kind="units", currencies=("USD",), feed_pair="XAU/USD", base_units=1)
+        pricing.set_rule(session, actor=ACTOR, symbol=symbol, data=rule)
+    assert "round 2" in run("feeds", "push", "XAU/USD", "2100.25")
+    with env() as session:
+        [v] = session.scalars(select(Valuation)).all()
+        assert v.answer == 210025000000 and v.round_id == 2 and v.unit_value == 2100.25
+        actions = set(session.scalars(select(AuditEntry.action)))
+    assert {"feed.register", "feed.push", "pricing.set"} <= actions
+
+
+def test_add_refuses_an_address_without_a_feed(env):
+    result = CliRunner().invoke(cli, ["feeds", "add", "XAU/USD", "0x" + "11" * 20])
+    assert result.exit_code == 1 and "not an AggregatorV3Interface feed" in result.output
+    assert run("feeds", "list").strip() == ""
