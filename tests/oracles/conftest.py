@@ -3,6 +3,7 @@ stack by the in-process provider, and helpers that deploy and move real aggregat
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,6 +15,7 @@ from web3 import Web3
 from app.config import Settings
 from app.db import make_engine
 from app.evm.chain import Chain
+from app.evm.compiler import BUILD_DIR
 from app.evm.rpc import Rpc
 from app.metrics import REGISTRY
 from app.oracles.chainlink import ChainlinkReader, aggregator, deploy_aggregator
@@ -62,6 +64,19 @@ def set_round(w3: Web3, address: str, owner: str, round_id: int, answer: int, up
     """updateRoundData: the owner writes a round as given (stale, unanswered, ...)."""
     fn = aggregator(w3, address).functions.updateRoundData(round_id, answer, updated, started)
     w3.eth.wait_for_transaction_receipt(fn.transact({"from": owner}))
+
+
+def deploy_counter(w3: Web3, owner: str) -> str:
+    """The committed Counter (contracts/build): a contract, but not an aggregator."""
+    built = json.loads((BUILD_DIR / "Counter.json").read_text())
+    tx = w3.eth.contract(abi=built["abi"], bytecode=built["bytecode"]).constructor().transact({"from": owner})
+    return str(w3.eth.wait_for_transaction_receipt(tx)["contractAddress"])
+
+
+def set_code(rpc: Rpc, address: str, code: str) -> None:
+    """anvil_setCode: put any runtime at ``address`` (a feed shut down, a contract answering garbage)."""
+    out = rpc.handle({"jsonrpc": "2.0", "id": 1, "method": "anvil_setCode", "params": [address, code]})
+    assert out is not None and "error" not in out, out
 
 
 def block_time(w3: Web3) -> datetime:

@@ -3,21 +3,18 @@ outside 1..36, an unknown round; and pushing to something that is not our aggreg
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
 
-from app.evm.compiler import BUILD_DIR
 from app.oracles.chainlink import push_answer, read_meta, read_round
 from app.oracles.errors import BadDecimals, NotAnAggregator, OracleError, RoundNotFound
+from tests.oracles.conftest import deploy_counter, set_code
 
 
 @pytest.fixture(scope="module")
 def counter(w3, owner) -> str:
-    built = json.loads((BUILD_DIR / "Counter.json").read_text())
-    tx = w3.eth.contract(abi=built["abi"], bytecode=built["bytecode"]).constructor().transact({"from": owner})
-    return str(w3.eth.wait_for_transaction_receipt(tx)["contractAddress"])
+    return deploy_counter(w3, owner)
 
 
 def test_an_address_without_code_is_not_an_aggregator(w3):
@@ -39,7 +36,7 @@ def test_a_contract_that_is_not_an_aggregator_is_refused(w3, counter, owner):
 def test_a_contract_answering_garbage_is_refused(rpc, w3):
     address = "0x" + "77" * 20
     one_byte = "0x60016000f3"  # PUSH1 1 PUSH1 0 RETURN: one zero byte for any call
-    rpc.handle({"jsonrpc": "2.0", "id": 1, "method": "anvil_setCode", "params": [address, one_byte]})
+    set_code(rpc, address, one_byte)
     with pytest.raises(NotAnAggregator, match=r"decimals\(\) does not answer as AggregatorV3Interface"):
         read_meta(w3, address)
     with pytest.raises(NotAnAggregator, match=r"latestRoundData\(\) does not answer"):

@@ -4,18 +4,16 @@ FeedUnavailable, and is counted in the metrics; never silently."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from app.evm.compiler import BUILD_DIR
 from app.oracles.base import FeedSpec, Guard, PriceQuote, Source
 from app.oracles.chainlink import push_answer
 from app.oracles.errors import FeedUnavailable
-from tests.oracles.conftest import block_time, sample, set_round
+from tests.oracles.conftest import block_time, deploy_counter, sample, set_code, set_round
 
 TUESDAY = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a trading day, long before the chain's blocks
 FRIDAY_CLOSE = datetime(2026, 11, 27, 22, 0, tzinfo=UTC)
@@ -74,7 +72,7 @@ def jump(w3, owner, feed, rpc, pair):
 
 def shut_down(w3, owner, feed, rpc, pair):
     address = feed()
-    rpc.handle({"jsonrpc": "2.0", "id": 1, "method": "anvil_setCode", "params": [address, REVERT_ALWAYS]})
+    set_code(rpc, address, REVERT_ALWAYS)
     return Case(FeedSpec(pair, address), block_time(w3))
 
 
@@ -83,14 +81,7 @@ def no_contract(w3, owner, feed, rpc, pair):
 
 
 def not_an_aggregator(w3, owner, feed, rpc, pair):
-    counter = json.loads((BUILD_DIR / "Counter.json").read_text())
-    tx = (
-        w3.eth.contract(abi=counter["abi"], bytecode=counter["bytecode"])
-        .constructor()
-        .transact({"from": owner})
-    )
-    address = w3.eth.wait_for_transaction_receipt(tx)["contractAddress"]
-    return Case(FeedSpec(pair, address), block_time(w3))
+    return Case(FeedSpec(pair, deploy_counter(w3, owner)), block_time(w3))
 
 
 def unanswered_round(w3, owner, feed, rpc, pair):
