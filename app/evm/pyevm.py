@@ -256,45 +256,17 @@ def chain_class(chain_id: int, *, for_calls: bool = False) -> type[_Chain]:
     return type(f"Aurigraph{chain_id}", (base,), {"chain_id": chain_id})
 
 
-def open_chain(
-    db: AtomicDatabaseAPI,
-    *,
-    chain_id: int,
-    gas_limit: int,
-    alloc: Mapping[bytes, int],
-    timestamp: int,
-) -> tuple[_Chain, bool]:
-    """Open the chain stored in ``db``, creating genesis when it is empty. Returns (chain, created)."""
-    cls = chain_class(chain_id)
-    try:
-        cls.get_chaindb_class()(db).get_canonical_head()
-    except (CanonicalHeadNotFound, HeaderNotFound, KeyError):
-        genesis_state = {
-            addr: {"balance": bal, "nonce": 0, "code": b"", "storage": {}} for addr, bal in alloc.items()
-        }
-        params = {
-            "difficulty": 0,
-            "gas_limit": gas_limit,
-            "timestamp": timestamp,
-            "nonce": POST_MERGE_NONCE,
-            "mix_hash": b"\x00" * 32,
-            "extra_data": b"",
-            "coinbase": b"\x00" * 20,
-        }
-        return cls.from_genesis(db, params, genesis_state), True  # type: ignore[return-value]
-    return cls(db), False
-
-
 def open_genesis(
     db: AtomicDatabaseAPI, *, chain_id: int, params: Mapping[str, Any], state: Mapping[bytes, Any]
 ) -> tuple[_Chain, bool]:
-    """``open_chain`` with the genesis header fields (``params``, py-evm's names) and accounts (balance,
-    nonce, code, storage) given in full, as a genesis file has them. Returns (chain, created)."""
+    """Open the chain stored in ``db``, creating its genesis when it is empty from the header fields
+    ``params`` (py-evm's names) and the accounts ``state`` (balance, nonce, code, storage).
+    Returns (chain, created)."""
     cls = chain_class(chain_id)
     try:
         cls.get_chaindb_class()(db).get_canonical_head()
     except (CanonicalHeadNotFound, HeaderNotFound, KeyError):
-        return cls.from_genesis(db, dict(params), dict(state)), True  # type: ignore[return-value]
+        return cls.from_genesis(db, dict(params), dict(state)), True  # type: ignore[return-value, arg-type]
     return cls(db), False
 
 
