@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from eth_utils.crypto import keccak
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.metrics import VALUATION_ROUND_SECONDS, VALUATIONS_STORED
@@ -25,8 +26,10 @@ from app.oracles.base import FeedSpec, PriceQuote
 from app.oracles.provider import Dispatch, Networks
 from app.rwa.repo import utcnow
 from app.rwa.valuation import chainio
+from app.rwa.valuation.alarms import FeedAlarms
 from app.rwa.valuation.availability import Availability
 from app.rwa.valuation.feeds import all_specs
+from app.rwa.valuation.models import Valuation
 from app.rwa.valuation.quotes import QuoteBook
 from app.rwa.valuation.rounds import Affected, Rule, build_rows, load_rules, needed_pairs, store
 
@@ -50,15 +53,19 @@ class ValuationEngine:
         self.web3s = chainio.PinnedWeb3s(dispatch, self.remote)  # the worker's, pinned per round
         self.book = QuoteBook(chainio.reader(self.web3s), Availability())
         self.rounds = 0
-        self._queue: queue.Queue[tuple[int, bool] | None] = queue.Queue()
-        self._done = chain.head_number
+        self.alarms = FeedAlarms()
+        # (block, kind): "moved" (AnswerUpdated logs), "quiet" (none), "catch_up" (blocks mined while down)
+        self._queue: queue.Queue[tuple[int, str] | None] = queue.Queue()
+        self._done = chain.head_number - 1  # the start's catch-up item marks the head done
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     # -- life ---------------------------------------------------------------------------------------
     def start(self) -> ValuationEngine:
-        self.chain.listeners.append(self._on_block)
+        with self.chain.lock:  # no block slips between the head we catch up to and the first we hear of
+            self.chain.listeners.append(self._on_block)
+            self._queue.put((self.chain.head_number, "catch_up"))
         self._thread = threading.Thread(target=self._run, name="valuation", daemon=True)
         self._thread.start()
         return self
@@ -75,7 +82,7 @@ class ValuationEngine:
         """On the miner's thread: queue and return. A block without any AnswerUpdated log is only counted
         (no feed can have moved), so blocks of other work cost the engine no query."""
         moved = any(log.topics[:1] == (ANSWER_UPDATED,) for tx in txs for log in tx.logs)
-        self._queue.put((block.number, moved))
+        self._queue.put((block.number, "moved" if moved else "quiet"))
 
     def wait_for(self, number: int, timeout: float = 30.0) -> bool:
         """Block until blocks up to `number` have been processed (for tests and the CLI)."""
@@ -91,8 +98,10 @@ class ValuationEngine:
                 item = None
             number = None if item is None else item[0]
             try:
-                if item is not None and item[1]:
+                if item is not None and item[1] == "moved":
                     self.process_block(item[0])
+                elif item is not None and item[1] == "catch_up":
+                    self.catch_up(item[0])
                 if time.monotonic() >= next_poll:
                     next_poll = time.monotonic() + self.poll_s
                     self.poll_remote()
@@ -117,6 +126,23 @@ class ValuationEngine:
         self.web3s.pin(number)
         changed = {local[a] for a in chainio.updated(self.web3s, number, number, local) if a in local}
         return self.run_round(self.block_ref(number), changed, specs) if changed else set()
+
+    def catch_up(self, head: int) -> set[int]:
+        """Blocks mined while no engine ran (a restart, a CLI without one): feeds whose AnswerUpdated
+        appeared after the newest valuation are read at the head and their assets revalued there once.
+        (Those blocks get no valuation of their own: the history resumes at the head.)"""
+        with self.sm() as session:
+            specs = all_specs(session)
+            last = session.scalar(
+                select(func.max(Valuation.block_number)).where(Valuation.feed_pair.is_not(None))
+            )
+        local = {s.address: s.pair for s in specs.values() if s.network == "local"}
+        start = 0 if last is None else last + 1
+        if not local or start > head:
+            return set()
+        self.web3s.pin(head)
+        changed = {local[a] for a in chainio.updated(self.web3s, start, head, local) if a in local}
+        return self.run_round(self.block_ref(head), changed, specs) if changed else set()
 
     def poll_remote(self) -> set[int]:
         """Feeds on other networks: a round for those whose answer (feed, round) moved since last read."""
@@ -145,11 +171,13 @@ class ValuationEngine:
         with self.sm() as session:
             affected = Affected(specs, changed)
             rules = [narrowed for r in load_rules(session) if (narrowed := r.only(affected(r)))]
-            got = self.book.read_all(session, specs, needed_pairs(rules, specs), ref.time, quotes or {})
+            needed = needed_pairs(rules, specs)
+            got = self.book.read_all(session, specs, needed, ref.time, quotes or {})
         rows = build_rows(rules, got, specs.keys(), block_number=ref.number, block_time=ref.time)
         assets = {row["asset_id"] for row in rows}
         with self.sm.begin() as session:
             store(session, rows)
+            self.alarms.observe(session, needed, got, ref.number)
             run_listeners(session, assets, ref.number)
         self.rounds += 1
         VALUATIONS_STORED.inc(len(rows))
