@@ -20,7 +20,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
-from web3.exceptions import BadFunctionCallOutput, ContractLogicError, Web3Exception
+from web3.exceptions import BadFunctionCallOutput, ContractLogicError, Web3Exception, Web3RPCError
 
 from app.metrics import FEED_ANSWERS_READ, FEED_GUARD_FAILURES
 from app.oracles.base import FeedSpec, Guard, PriceQuote, RoundData, Source
@@ -248,6 +248,11 @@ def _reason(exc: ContractLogicError) -> str:
     return str(exc.message or "execution reverted")
 
 
+def _rpc_message(exc: Web3RPCError) -> str:
+    error = (exc.rpc_response or {}).get("error")
+    return str(error["message"]) if isinstance(error, dict) and error.get("message") else exc.message
+
+
 def _why_no_answer(w3: Web3, address: str, name: str) -> str:
     try:
         empty = not w3.eth.get_code(address)  # type: ignore[arg-type]
@@ -267,7 +272,9 @@ def _transact(w3: Web3, fn: Any, sender: Sender) -> Any:
         receipt = w3.eth.wait_for_transaction_receipt(tx_hash, RECEIPT_TIMEOUT_S, poll_latency=0.05)
     except ContractLogicError as exc:
         raise PushRefused(f"the aggregator refused the transaction: {_reason(exc)}") from exc
-    except (Web3Exception, OSError) as exc:
+    except Web3RPCError as exc:  # e.g. a sender the node holds no key for, too low a balance
+        raise PushRefused(f"the node refused the transaction: {_rpc_message(exc)}") from exc
+    except (Web3Exception, OSError) as exc:  # unreachable, or no receipt in time
         raise FeedReverted(f"the transaction could not be sent: {exc}") from exc
     if receipt["status"] != 1:
         raise PushRefused(f"transaction {receipt['transactionHash'].hex()} reverted")

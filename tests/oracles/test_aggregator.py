@@ -70,6 +70,9 @@ def test_only_the_owner_may_update(w3, feed):
         push_answer(w3, address, Decimal("1"), other)
     with pytest.raises(ContractLogicError, match="only the owner"):
         set_round(w3, address, other, 9, 1, 1, 1)
+    stranger = "0x" + "cd" * 20  # our chain holds no key for it
+    with pytest.raises(PushRefused, match="the node refused the transaction: no key for account"):
+        deploy_aggregator(w3, decimals=8, description="X", answer=1, sender=stranger)
     assert read_round(w3, address).round_id == 1
 
 
