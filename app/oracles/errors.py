@@ -8,8 +8,9 @@ OracleError                       the root
   |                                 AggregatorV3Interface (a call reverts or its output does not decode)
   + BadDecimals (ValueError)      (invalid) decimals() outside 1..36
   + UnknownCurrency (ValueError)  (invalid) not an ISO-4217 currency we price in
-  + PushRefused (ValueError)      (invalid) deploying or updating an aggregator reverted (not the owner, ...)
-  + FeedReverted                  (unavailable) a call to the feed reverted or its node could not be reached
+  + PushRefused (ValueError)      (invalid) deploying or updating an aggregator was refused: it reverted (not
+  |                                 the owner) or the node refused the transaction (no key for the sender)
+  + FeedReverted                  (unavailable) a call to the feed reverted, or its node could not be reached
   + FeedUnavailable               (unavailable) no fresh answer, no fallback, no last good quote; carries
                                     the guards that failed
 """
