@@ -4,7 +4,11 @@ and signing with the dev accounts (``eth_sign``, ``personal_sign``, ``eth_signTy
 
 Like ``anvil_setBalance``, each state change is recorded in a block of its own, so that it is persisted
 and every block's state root stays true (anvil changes its in-memory state without a block). None of
-these exists when ``AURIGRAPH_ENV=production``."""
+these exists when ``AURIGRAPH_ENV=production``.
+
+The rest of the dev surface comes from the mixins this class gathers: the node's identity
+(app/evm/rpc_devnode.py), impersonation, reset and the next block's header (rpc_anvil.py), the pending
+pool (txpool.py) and state proofs and access lists (proofs.py; public in production)."""
 
 from __future__ import annotations
 

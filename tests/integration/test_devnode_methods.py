@@ -31,6 +31,12 @@ def test_client_version_is_accepted_by_hardhat_helpers_on_both(nodes):
     assert ours.startswith("anvil/v1.7.1-compatible aurigraph/")
 
 
+def test_automine_queries_as_anvil(nodes):
+    """Ignition asks hardhat_getAutomine to tell a dev node (one confirmation) from a live network."""
+    assert both(nodes, "hardhat_getAutomine") == [True, True]
+    assert both(nodes, "anvil_getAutomine") == [True, True]
+
+
 def test_hardhat_metadata_as_anvil(nodes):
     ours, anvil = both(nodes, "hardhat_metadata")
     # anvil adds clientSemver and clientCommitSha (its build); every key Hardhat and Ignition read is shared
