@@ -29,7 +29,7 @@ from app.evm.contracts import ContractService
 from app.evm.rewind import RewindReport
 from app.evm.rpc import Rpc
 from app.evm.subscriptions import SubscriptionHub
-from app.rwa import audit, blobs
+from app.rwa import audit, audit_key, blobs
 from app.rwa.alerts.worker import WebhookWorker
 from app.rwa.collateral import monitor as collateral_monitor
 from app.rwa.group_commit import TransferCommitter
@@ -68,6 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # the checkpoint signing key: production does not start without one (`aurigraph audit keygen`);
+        # dev and test make one the first time and say so on stderr
+        audit_key.startup_key(settings)
         engine = make_engine(
             settings.sqlalchemy_url,
             sqlite_synchronous=settings.sqlite_synchronous,

@@ -321,11 +321,18 @@ class EntryOut(BaseModel):
 
 
 class CheckpointOut(BaseModel):
+    """A signed checkpoint. `signature` (Ed25519, by `public_key`) covers the text
+    "aurigraph-audit-checkpoint/1\\n{tree_size}\\n{root}\\n{timestamp}\\n" (canonical.checkpoint_message).
+    `consistency` is the RFC 6962 proof from the checkpoint of `prev_tree_size` to this one."""
+
     tree_size: int
     root: str
     created_at: UtcDatetime
+    timestamp: str  # created_at exactly as signed
     public_key: str
     signature: str
+    prev_tree_size: int | None = None
+    consistency: list[str] = []
 
 
 class ProofOut(BaseModel):
