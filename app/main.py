@@ -110,7 +110,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.webhook_worker:
             app.state.webhooks.start()
         # revalues assets after every block, on a worker thread of its own; polls feeds on other networks
-        app.state.valuation = ValuationEngine(app.state.sessionmaker, chain, app.state.rpc.handle).start()
+        app.state.valuation = ValuationEngine(
+            app.state.sessionmaker, chain, app.state.rpc.handle, poll_s=settings.valuation_poll_s
+        ).start()
         if settings.block_interval > 0:
             chain.set_interval(settings.block_interval)
         # what start-up built (modules, py-evm's opcode tables, the state cache) lives as long as the
