@@ -28,21 +28,15 @@ def serve(
     """Run the server in the foreground: JSON-RPC on / and /rpc, REST under /v1, OpenAPI at /docs.
 
     The database is migrated to the newest schema first unless AURIGRAPH_ENV=production."""
-    import uvicorn
-
+    from app.cli_serve import run
     from app.main import create_app
     from app.migrate import upgrade
 
     settings = get_settings()
     if not settings.production:
         upgrade(settings.sqlalchemy_url)
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="warning",
-        access_log=False,
-    )
+    # prints the URLs, chain id, database and (dev) the accounts with their keys once it listens
+    run(create_app(settings), settings, host or settings.host, port or settings.port)
 
 
 @app.command()

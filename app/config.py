@@ -25,6 +25,8 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8545
+    # the API key `aurigraph deploy|call|send` send to the server (they are its REST clients)
+    api_key: str = ""
 
     # chain
     chain_id: int = 31337
