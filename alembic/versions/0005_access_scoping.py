@@ -1,22 +1,45 @@
 """Access scoping: who onboarded an identity, which API key deployed a contract
 
+``rwa_identity.onboarded_by_issuer_id``: the issuer that onboarded the identity (NULL: an admin; every
+identity that exists before this revision counts as an admin's). ``evm_contract.deployer_key``: the prefix
+of the API key that deployed the contract over REST (NULL: a JSON-RPC deploy, or one made before this
+revision); upgrades over REST are that key's or an admin's.
+
+SQLite adds the foreign key inline (ALTER TABLE ADD COLUMN ... REFERENCES): a batch re-creation of
+``rwa_identity`` would drop a table that wallets reference while foreign keys are on.
+
 Revision ID: 0005_access_scoping
 Revises: 0004_exact_uint256
 Create Date: 2026-12-01
 """
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0005_access_scoping"
 down_revision = "0004_exact_uint256"
 branch_labels = None
 depends_on = None
 
+FK = "fk_rwa_identity_onboarded_by_issuer_id_rwa_issuer"
+
 
 def upgrade() -> None:
-    pass
+    op.add_column("evm_contract", sa.Column("deployer_key", sa.String(16), nullable=True))
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            "ALTER TABLE rwa_identity ADD COLUMN onboarded_by_issuer_id INTEGER "
+            f"CONSTRAINT {FK} REFERENCES rwa_issuer (id)"
+        )
+        return
+    op.add_column("rwa_identity", sa.Column("onboarded_by_issuer_id", sa.Integer(), nullable=True))
+    op.create_foreign_key(FK, "rwa_identity", "rwa_issuer", ["onboarded_by_issuer_id"], ["id"])
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("rwa_identity") as batch:
+        if op.get_bind().dialect.name != "sqlite":
+            batch.drop_constraint(FK, type_="foreignkey")
+        batch.drop_column("onboarded_by_issuer_id")
+    with op.batch_alter_table("evm_contract") as batch:
+        batch.drop_column("deployer_key")

@@ -4,15 +4,16 @@ the API key, the document store, and a bounded request body."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from app.rwa import keys
-from app.rwa.access import Principal
+from app.rwa.access import Permission, Principal
 from app.rwa.documents import BlobStore
-from app.rwa.errors import PayloadTooLarge
+from app.rwa.errors import NotAuthenticated, PayloadTooLarge
 from app.rwa.group_commit import TransferCommitter
 
 
@@ -50,6 +51,58 @@ def get_principal(request: Request, session: SessionDep) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal, scope="function")]
+
+
+@dataclass(frozen=True)
+class Require:
+    """The one authorization dependency: admits a key whose role holds `permission` (ROLE_PERMISSIONS),
+    403 for any other key, 401 without a valid key. Every route declares one, as
+
+        @router.get("/things", dependencies=[Depends(require(Permission.THING_READ))])
+
+    and a route that acts on an asset checks the asset scope itself (`who.require(permission, asset)`).
+    tests/api/test_permissions.py enumerates the routes of create_app() and fails for a route without one."""
+
+    permission: Permission
+
+    def __call__(self, who: PrincipalDep) -> Principal:
+        who.require(self.permission)
+        return who
+
+
+def require(permission: Permission) -> Require:
+    return Require(permission)
+
+
+def allow(permission: Permission) -> list[Any]:
+    """`@router.get(..., dependencies=allow(Permission.X))`: the route's declared permission."""
+    return [Depends(require(permission))]
+
+
+@dataclass(frozen=True)
+class RequireInGroup:
+    """The declaration for a route whose key is authenticated and authorized later, with others, in one
+    statement (group commit): hands the route the raw token; the group answers 401/403 per request."""
+
+    permission: Permission
+
+    async def __call__(self, request: Request) -> str | None:  # async: no worker thread for this
+        token = _token(request)
+        if token is None:  # no key at all needs no database to refuse
+            raise NotAuthenticated()
+        return token
+
+
+@dataclass(frozen=True)
+class Public:
+    """The declaration of a route that needs no key (e.g. the audit public key)."""
+
+    async def __call__(self) -> None:
+        return None
+
+
+public = Public()
+PUBLIC_ROUTE: list[Any] = [Depends(public)]  # `dependencies=PUBLIC_ROUTE`: no key needed, on purpose
 
 
 async def get_committer(request: Request) -> TransferCommitter:  # async: no worker thread for this

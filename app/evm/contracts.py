@@ -111,7 +111,9 @@ class ContractService:
         value: int = 0,
         gas: int | None = None,
         on_record: RecordHook | None = None,
+        deployer_key: str | None = None,
     ) -> TxOutcome:
+        """`deployer_key`: the API key (prefix) deploying over REST, recorded on the row and in the audit."""
         data = build.bytecode + abimod.encode_args(abimod.constructor_inputs(build.abi), args, "constructor")
 
         def record(conn: Connection, tx: TxRecord) -> None:
@@ -120,9 +122,10 @@ class ContractService:
             code = self.chain.account_view(self.chain.head).get_code(
                 tx.contract_address
             )  # the new head, not yet committed
-            row = self._insert(conn, build, tx, code)
+            row = self._insert(conn, build, tx, code, deployer_key=deployer_key)
             if on_record is not None:
-                on_record(conn, "contract.deploy", {"contract_id": row, **self._summary(build, tx, code)})
+                summary = self._summary(build, tx, code, deployer_key)
+                on_record(conn, "contract.deploy", {"contract_id": row, **summary})
 
         params: dict[str, Any] = {"from": sender, "data": data, "value": value}
         if gas is not None:
@@ -139,6 +142,7 @@ class ContractService:
         *,
         admin: bytes | None = None,
         implementation: bytes | None = None,
+        deployer_key: str | None = None,
     ) -> int:
         now = datetime.now(UTC)
         result = conn.execute(
@@ -156,13 +160,17 @@ class ContractService:
                 created_at=now,
                 proxy_admin=admin,
                 implementation=implementation,
+                deployer_key=deployer_key,
             )
         )
         return int(result.inserted_primary_key[0])
 
     @staticmethod
-    def _summary(build: Buildable, tx: TxRecord, code: bytes) -> dict[str, Any]:
+    def _summary(
+        build: Buildable, tx: TxRecord, code: bytes, deployer_key: str | None = None
+    ) -> dict[str, Any]:
         return {
+            "deployer_key": deployer_key,
             "address": _hex(tx.contract_address),
             "name": build.name,
             "deployer": _hex(tx.sender),
@@ -202,10 +210,11 @@ class ContractService:
         *,
         sender: bytes,
         on_record: RecordHook | None = None,
+        deployer_key: str | None = None,
     ) -> TxOutcome:
         """Deploy ``build`` as an implementation behind a new proxy whose admin is ``sender``; the registry
         records the proxy (with the implementation's ABI) and version 1 of its implementation history."""
-        impl = self._deploy_plain(build, [], sender, on_record)
+        impl = self._deploy_plain(build, [], sender, on_record, deployer_key)
         init = b""
         if initializer is not None:
             init = abimod.find_function(build.abi, initializer[0], initializer[1]).encode_call(initializer[1])
@@ -220,7 +229,9 @@ class ContractService:
                 return
             impl_addr = bytes.fromhex(impl[2:])
             code = self.chain.account_view(self.chain.head).get_code(impl_addr)
-            row = self._insert(conn, build, tx, code, admin=sender, implementation=impl_addr)
+            row = self._insert(
+                conn, build, tx, code, admin=sender, implementation=impl_addr, deployer_key=deployer_key
+            )
             _record_implementation(conn, row, 1, impl_addr, build, tx)
             if on_record is not None:
                 on_record(
@@ -230,7 +241,7 @@ class ContractService:
                         "contract_id": row,
                         "proxy": True,
                         "implementation": impl,
-                        **self._summary(build, tx, code),
+                        **self._summary(build, tx, code, deployer_key),
                     },
                 )
 
@@ -247,14 +258,16 @@ class ContractService:
         *,
         sender: bytes,
         on_record: RecordHook | None = None,
+        deployer_key: str | None = None,
     ) -> TxOutcome:
-        """Swap a proxy's implementation for a fresh deployment of ``build``; only the recorded admin may."""
+        """Swap a proxy's implementation for a fresh deployment of ``build``; only the recorded admin may.
+        (Which API key may ask for it is the API's decision: see ``deployer_key`` on the row.)"""
         info = self.get(address)
         if info["proxy_admin"] is None:
             raise NotUpgradeable(f"contract 0x{address.hex()} was not deployed as upgradeable")
         if info["proxy_admin"] != "0x" + sender.hex():
             raise NotProxyAdmin(f"only the proxy admin {info['proxy_admin']} may upgrade 0x{address.hex()}")
-        impl = self._deploy_plain(build, [], sender, on_record)
+        impl = self._deploy_plain(build, [], sender, on_record, deployer_key)
         data = b""
         if call is not None:
             data = abimod.find_function(build.abi, call[0], call[1]).encode_call(call[1])
@@ -302,10 +315,15 @@ class ContractService:
         return out
 
     def _deploy_plain(
-        self, build: Buildable, args: list[Any], sender: bytes, on_record: RecordHook | None
+        self,
+        build: Buildable,
+        args: list[Any],
+        sender: bytes,
+        on_record: RecordHook | None,
+        deployer_key: str | None = None,
     ) -> str:
         """Deploy an implementation: recorded (and audited) as a contract of its own."""
-        out = self.deploy(build, args, sender=sender, on_record=on_record)
+        out = self.deploy(build, args, sender=sender, on_record=on_record, deployer_key=deployer_key)
         rec = self.chain.transaction(bytes.fromhex(out.tx_hash[2:])) if out.block_number >= 0 else None
         if rec is None or not rec.status or rec.contract_address is None:
             raise ContractReverted(
@@ -382,6 +400,7 @@ class ContractService:
             "created_at": r.created_at.isoformat() if r.created_at else None,
             "proxy_admin": _hex(r.proxy_admin),
             "implementation": _hex(r.implementation),
+            "deployer_key": r.deployer_key,
         }
         if with_abi:
             out["abi"] = json.loads(r.abi)
@@ -415,14 +434,36 @@ class ContractService:
         sender: bytes,
         value: int = 0,
         gas: int | None = None,
+        on_record: RecordHook | None = None,
     ) -> TxOutcome:
+        """Send a call by function name; ``on_record`` (the API's audit entry) runs in the SQL transaction
+        of the block that mines it, with the call's signature, calldata and outcome."""
         abi = self.abi_of(address)
         fn = abimod.find_function(abi, function, args)
-        params: dict[str, Any] = {"from": sender, "to": address, "data": fn.encode_call(args), "value": value}
+        data = fn.encode_call(args)
+        params: dict[str, Any] = {"from": sender, "to": address, "data": data, "value": value}
         if gas is not None:
             params["gas"] = gas
+
+        def record(conn: Connection, tx: TxRecord) -> None:
+            if on_record is not None:
+                on_record(
+                    conn,
+                    "contract.transact",
+                    {
+                        "address": _hex(address),
+                        "function": abimod.signature(fn.entry),
+                        "data": _hex(data),
+                        "value": str(value),
+                        "sender": _hex(tx.sender),
+                        "tx_hash": _hex(tx.hash),
+                        "block_number": tx.block_number,
+                        "status": tx.status,
+                    },
+                )
+
         try:
-            tx_hash = self.chain.send_transaction(params)
+            tx_hash = self.chain.send_transaction(params, on_mined=record)
         except ExecutionReverted as exc:  # gas estimation reverted: nothing was sent
             data = bytes.fromhex((exc.data or "0x")[2:])
             raise ContractReverted(abimod.decode_revert(abi, data), data) from exc

@@ -115,6 +115,9 @@ class ContractRow(Base):
     # EIP-1967 proxies: the admin that may upgrade, and the current implementation
     proxy_admin: Mapped[bytes | None] = mapped_column(LargeBinary(20))
     implementation: Mapped[bytes | None] = mapped_column(LargeBinary(20))
+    # the API key (its public prefix) that deployed it over REST; None: a raw JSON-RPC deploy. The REST
+    # upgrade of a proxy is this key's (or an admin's) alone: every REST write signs with the same dev keys
+    deployer_key: Mapped[str | None] = mapped_column(String(16))
 
 
 class ImplementationRow(Base):

@@ -11,7 +11,7 @@ from app.rwa import audit, iso
 from app.rwa.domain import InvestorCategory, KycStatus
 from app.rwa.errors import AlreadyExists, InvalidInput
 from app.rwa.models import Identity, Wallet
-from app.rwa.repo import addr, begin_write, identity_by_id, utcnow
+from app.rwa.repo import addr, begin_write, identity_by_id, issuer_by_id, utcnow
 
 
 def _validate(country: int, category: str, kyc_status: str, kyc_expires_at: datetime | None) -> None:
@@ -40,7 +40,10 @@ def create_identity(
     kyc_status: str = KycStatus.PENDING.value,
     kyc_expires_at: datetime | None = None,
     wallets: list[str] | tuple[str, ...] = (),
+    issuer_id: int | None = None,
 ) -> Identity:
+    """Onboard an identity; `issuer_id` is the issuer onboarding it (None: an admin), recorded on the row
+    and in the audit entry: only that issuer, its assets' agents and admins may later change it."""
     _validate(country, category, kyc_status, kyc_expires_at)
     addresses = [addr(a) for a in wallets]
     if len(set(addresses)) != len(addresses):
@@ -49,6 +52,8 @@ def create_identity(
     if session.scalar(select(Identity.id).where(Identity.reference == reference)) is not None:
         raise AlreadyExists(f"identity with reference {reference!r} already exists")
     _refuse_taken(session, addresses)
+    if issuer_id is not None:
+        issuer_by_id(session, issuer_id)
     now = utcnow()
     identity = Identity(
         reference=reference,
@@ -58,6 +63,7 @@ def create_identity(
         kyc_status=kyc_status,
         kyc_expires_at=kyc_expires_at,
         created_at=now,
+        onboarded_by_issuer_id=issuer_id,
     )
     identity.wallets = [Wallet(address=a, created_at=now) for a in addresses]
     session.add(identity)
@@ -73,6 +79,7 @@ def create_identity(
             "category": category,
             **_kyc_payload(identity),
             "wallets": addresses,
+            "onboarded_by_issuer_id": issuer_id,
         },
     )
     return identity

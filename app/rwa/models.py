@@ -67,6 +67,9 @@ class Identity(Base):
     kyc_status: Mapped[str] = mapped_column(String(16), nullable=False)
     kyc_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    # the issuer that onboarded it (None: an admin): only that issuer, the agents of its assets and admins
+    # may change its KYC or wallets
+    onboarded_by_issuer_id: Mapped[int | None] = mapped_column(ForeignKey("rwa_issuer.id"))
 
     wallets: Mapped[list[Wallet]] = relationship(back_populates="identity", order_by="Wallet.id")
 

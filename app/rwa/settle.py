@@ -15,7 +15,7 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from app.rwa import audit, bulk, compliance
-from app.rwa.access import Permission, Principal, check_own_wallet
+from app.rwa.access import Permission, Principal, check_holder
 from app.rwa.compliance import restricted
 from app.rwa.domain import MovementKind, Restriction
 from app.rwa.errors import AssetNotFound, RwaError, WalletNotFound
@@ -169,7 +169,8 @@ def _settle_asset(
 
 
 def _authorize(who: Principal | None, asset: Asset, sender: str, wallet: Wallet | None) -> None:
-    """The route's checks, in its order: the permission on the asset, then an investor's own wallet."""
+    """The route's checks, in its order: the permission on the asset, then the key's own wallet (a plain
+    transfer moves only the holder's units)."""
     if who is not None:
         who.require(Permission.TRANSFER, asset)
-        check_own_wallet(who, sender, wallet.identity_id if wallet is not None else None)
+        check_holder(who, sender, wallet.identity_id if wallet is not None else None)

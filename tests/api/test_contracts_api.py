@@ -104,7 +104,7 @@ def test_erc20_from_source_with_events_reverts_and_reads(api):
     assert tx["tx_hash"] in block["transactions"]
     assert dev.get("/v1/blocks/latest").status_code == 200
     assert [x["address"] for x in dev.get("/v1/contracts").json()].count(addr) == 1
-    assert audit_actions(auditor)[len(before) :] == ["contract.deploy"]
+    assert audit_actions(auditor)[len(before) :] == ["contract.deploy", "contract.transact"]
 
 
 def test_upgradeable_from_source_keeps_storage_and_records_history(api):

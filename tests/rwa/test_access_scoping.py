@@ -1,10 +1,20 @@
-"""Issue 11, access items over REST on SQLite and PostgreSQL: an emptied wallet is not "recovered" (15), the
-last admin key cannot be revoked (17)."""
+"""Issue 11, access items over REST on SQLite and PostgreSQL: identity powers belong to the onboarding
+issuer (1), a plain transfer moves only the holder's own units (2), an emptied wallet is not "recovered"
+(15), the last admin key cannot be revoked (17)."""
 
 from __future__ import annotations
 
-from app.rwa import ledger
-from tests.rwa.factories import ACTOR, address, audit_size, ledger_state, make_asset, make_investor, make_key
+from app.rwa import identities, ledger
+from tests.rwa.factories import (
+    ACTOR,
+    address,
+    audit_size,
+    ledger_state,
+    make_asset,
+    make_investor,
+    make_issuer,
+    make_key,
+)
 
 
 def _prefix(token: str) -> str:
@@ -61,3 +71,108 @@ def test_the_last_active_admin_key_cannot_be_revoked(api):
     r = api.call("DELETE", f"/v1/keys/{_prefix(other)}", token=other)
     assert r.status_code == 409 and r.json()["code"] == "LAST_ADMIN_KEY"
     assert api.call("GET", "/v1/keys/me", token=other).status_code == 200
+
+
+KYC = {"kyc_status": "verified", "kyc_expires_at": "2099-01-01T00:00:00Z"}
+
+
+def _identity_state(api, identity_id):
+    with api.sm.begin() as s:
+        i = identities.get_identity(s, identity_id)
+        return i.kyc_status, i.kyc_expires_at, sorted(w.address for w in i.wallets)
+
+
+def test_identity_powers_belong_to_the_onboarding_issuer(api):
+    """Item 1: an agent of issuer A's asset (or issuer A) may not re-verify or add a wallet to an identity
+    issuer B onboarded; B, B's assets' agents and admins may. Who onboarded is recorded and audited."""
+    with api.sm.begin() as s:
+        issuer_a, issuer_b = make_issuer(s), make_issuer(s)
+        sym_a, sym_b = make_asset(s, issuer=issuer_a).symbol, make_asset(s, issuer=issuer_b).symbol
+        keys_ = {
+            "issuer_a": make_key(s, "issuer", issuer_id=issuer_a.id),
+            "agent_a": make_key(s, "agent", assets=[sym_a]),
+            "issuer_b": make_key(s, "issuer", issuer_id=issuer_b.id),
+            "agent_b": make_key(s, "agent", assets=[sym_b]),
+        }
+    body = {
+        "reference": "onb-1",
+        "label": "x",
+        "country": 276,
+        "category": "retail",
+        "wallets": [address("onb")],
+    }
+    r = api.call("POST", "/v1/identities", token=keys_["issuer_b"], json=body)
+    assert r.status_code == 201 and r.json()["onboarded_by_issuer_id"] == issuer_b.id, r.text
+    ident = r.json()["id"]
+    entry = api.call("GET", "/v1/audit/entries", params={"limit": 1000}).json()[-1]
+    assert entry["action"] == "identity.create" and entry["payload"]["onboarded_by_issuer_id"] == issuer_b.id
+    # an issuer key onboards for its own issuer only; an agent's identities are its assets' issuer's
+    other = {**body, "reference": "onb-2", "wallets": [], "issuer_id": issuer_a.id}
+    assert api.call("POST", "/v1/identities", token=keys_["issuer_b"], json=other).status_code == 403
+    r = api.call("POST", "/v1/identities", token=keys_["agent_a"], json={**other, "issuer_id": None})
+    assert r.status_code == 201 and r.json()["onboarded_by_issuer_id"] == issuer_a.id
+
+    before = _identity_state(api, ident)
+    for who in ("issuer_a", "agent_a"):
+        r = api.call("PUT", f"/v1/identities/{ident}/kyc", token=keys_[who], json={"kyc_status": "revoked"})
+        assert r.status_code == 403 and r.json()["code"] == "FORBIDDEN", (who, r.text)
+        r = api.call(
+            "POST", f"/v1/identities/{ident}/wallets", token=keys_[who], json={"address": address(who)}
+        )
+        assert r.status_code == 403, (who, r.text)
+    assert _identity_state(api, ident) == before
+    for n, who in enumerate(("issuer_b", "agent_b", None)):
+        token = keys_[who] if who else None
+        assert api.call("PUT", f"/v1/identities/{ident}/kyc", token=token, json=KYC).status_code == 200
+        w = {"address": address(f"onb-w{n}")}
+        assert api.call("POST", f"/v1/identities/{ident}/wallets", token=token, json=w).status_code == 201
+    assert len(_identity_state(api, ident)[2]) == 4
+
+
+def test_an_admins_identity_is_changed_by_admins_only(api):
+    with api.sm.begin() as s:
+        issuer = make_issuer(s)
+        sym = make_asset(s, issuer=issuer).symbol
+        ident = make_investor(s)  # onboarded by an admin (no issuer)
+        tokens = [make_key(s, "issuer", issuer_id=issuer.id), make_key(s, "agent", assets=[sym])]
+    for token in tokens:
+        r = api.call("PUT", f"/v1/identities/{ident}/kyc", token=token, json=KYC)
+        assert r.status_code == 403
+    assert api.call("PUT", f"/v1/identities/{ident}/kyc", json=KYC).status_code == 200
+
+
+def test_only_the_holder_moves_its_units_with_a_plain_transfer(api):
+    """Item 2: an issuer (or agent, or admin) key moving an investor's units with a plain transfer is
+    refused, single and batch, and nothing is written; the holder may; the operator uses a forced
+    transfer, which records its reason."""
+    a, b = address("plain-a"), address("plain-b")
+    with api.sm.begin() as s:
+        issuer = make_issuer(s)
+        sym = make_asset(s, issuer=issuer).symbol
+        ia = make_investor(s, a, issuer_id=issuer.id)
+        make_investor(s, b, issuer_id=issuer.id)
+        ledger.issue(s, actor=ACTOR, symbol=sym, wallet=a, units=100)
+        operators = [
+            make_key(s, "issuer", issuer_id=issuer.id),
+            make_key(s, "agent", assets=[sym]),
+            api.admin,
+        ]
+        holder = make_key(s, "investor", identity_id=ia)
+    with api.sm.begin() as s:
+        before, size = ledger_state(s), audit_size(s)
+    move = {"from": a, "to": b, "units": 40}
+    for token in operators:
+        r = api.call("POST", f"/v1/assets/{sym}/transfers", token=token, json=move)
+        assert r.status_code == 403 and r.json()["code"] == "FORBIDDEN", r.text
+        r = api.call("POST", f"/v1/assets/{sym}/transfers/batch", token=token, json={"transfers": [move]})
+        assert r.status_code == 403, r.text
+    with api.sm.begin() as s:
+        assert ledger_state(s) == before and audit_size(s) == size
+    r = api.call("POST", f"/v1/assets/{sym}/transfers", token=holder, json=move)
+    assert r.status_code == 201 and r.json()["units"] == "40"
+    forced = {**move, "units": 10, "reason": "court order 7/2026"}
+    r = api.call("POST", f"/v1/assets/{sym}/forced-transfers", token=operators[0], json=forced)
+    assert r.status_code == 201 and r.json()["reason"] == "court order 7/2026", r.text
+    # the pre-check stays open to operators: it moves nothing
+    r = api.call("POST", f"/v1/assets/{sym}/can-transfer", token=operators[1], json=move)
+    assert r.status_code == 200

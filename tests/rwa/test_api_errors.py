@@ -19,38 +19,39 @@ def world(api):
         make_investor(s, B)
         ledger.issue(s, actor=ACTOR, symbol=sym, wallet=A, units=100)
         dev = make_key(s, "developer")
-    return api, sym, ia, dev
+        holder = make_key(s, "investor", identity_id=ia)  # a plain transfer is the holder's own
+    return api, sym, ia, dev, holder
 
 
 def _transfer(units):
     return {"from": A, "to": B, "units": units}
 
 
-def cases(sym, ia, dev):
+def cases(sym, ia, dev, holder):
     t = f"/v1/assets/{sym}/transfers"
     return [
         # (method, path, request kwargs, token, status, code)
-        ("POST", t, {"json": _transfer(-5)}, None, 422, "INVALID_UNITS"),
-        ("POST", t, {"json": _transfer(1.5)}, None, 422, "INVALID_UNITS"),
-        ("POST", t, {"json": _transfer(10.0)}, None, 422, "INVALID_UNITS"),
-        ("POST", t, {"json": _transfer("1.5")}, None, 422, "INVALID_UNITS"),
-        ("POST", t, {"json": _transfer("1e3")}, None, 422, "INVALID_UNITS"),
-        ("POST", t, {"json": _transfer(0)}, None, 422, "INVALID_UNITS"),
-        ("POST", t, {"json": _transfer(True)}, None, 422, "INVALID_UNITS"),
-        ("POST", t, {"json": _transfer(2**256)}, None, 422, "INVALID_UNITS"),
-        ("POST", t, {"json": _transfer(101)}, None, 409, "INSUFFICIENT_FREE_BALANCE"),
-        ("POST", t, {"json": _transfer(1)}, None, 422, "BELOW_MINIMUM_TRANSFER"),
+        ("POST", t, {"json": _transfer(-5)}, holder, 422, "INVALID_UNITS"),
+        ("POST", t, {"json": _transfer(1.5)}, holder, 422, "INVALID_UNITS"),
+        ("POST", t, {"json": _transfer(10.0)}, holder, 422, "INVALID_UNITS"),
+        ("POST", t, {"json": _transfer("1.5")}, holder, 422, "INVALID_UNITS"),
+        ("POST", t, {"json": _transfer("1e3")}, holder, 422, "INVALID_UNITS"),
+        ("POST", t, {"json": _transfer(0)}, holder, 422, "INVALID_UNITS"),
+        ("POST", t, {"json": _transfer(True)}, holder, 422, "INVALID_UNITS"),
+        ("POST", t, {"json": _transfer(2**256)}, holder, 422, "INVALID_UNITS"),
+        ("POST", t, {"json": _transfer(101)}, holder, 409, "INSUFFICIENT_FREE_BALANCE"),
+        ("POST", t, {"json": _transfer(1)}, holder, 422, "BELOW_MINIMUM_TRANSFER"),
         (
             "POST",
             t,
             {"json": {"from": A, "to": address("nobody"), "units": 5}},
-            None,
+            holder,
             404,
             "WALLET_NOT_FOUND",
         ),
-        ("POST", t, {"json": {"from": A, "to": "0x1234", "units": 5}}, None, 422, "VALIDATION_ERROR"),
-        ("POST", t, {"json": {"from": A, "to": B}}, None, 422, "VALIDATION_ERROR"),
-        ("POST", t, {"json": {**_transfer(5), "memo": "x"}}, None, 422, "VALIDATION_ERROR"),
+        ("POST", t, {"json": {"from": A, "to": "0x1234", "units": 5}}, holder, 422, "VALIDATION_ERROR"),
+        ("POST", t, {"json": {"from": A, "to": B}}, holder, 422, "VALIDATION_ERROR"),
+        ("POST", t, {"json": {**_transfer(5), "memo": "x"}}, holder, 422, "VALIDATION_ERROR"),
         (
             "POST",
             t,
@@ -59,7 +60,7 @@ def cases(sym, ia, dev):
             400,
             "MALFORMED_JSON",
         ),
-        ("POST", "/v1/assets/NOPE/transfers", {"json": _transfer(5)}, None, 404, "ASSET_NOT_FOUND"),
+        ("POST", "/v1/assets/NOPE/transfers", {"json": _transfer(5)}, holder, 404, "ASSET_NOT_FOUND"),
         ("POST", t, {"json": _transfer(5)}, dev, 403, "FORBIDDEN"),
         ("POST", t, {"json": _transfer(5)}, "aur_00000000_wrong", 401, "UNAUTHENTICATED"),
         ("POST", f"/v1/assets/{sym}/issue", {"json": {"wallet": A, "units": -1}}, None, 422, "INVALID_UNITS"),
@@ -155,11 +156,11 @@ def cases(sym, ia, dev):
 
 
 def test_bad_input_is_refused_with_a_code_and_changes_nothing(world):
-    api, sym, ia, dev = world
+    api, sym, ia, dev, holder = world
     with api.sm.begin() as s:
         before, size = ledger_state(s), audit_size(s)
     wrong = []
-    for method, path, kw, token, status, code in cases(sym, ia, dev):
+    for method, path, kw, token, status, code in cases(sym, ia, dev, holder):
         r = api.call(method, path, token=token, **kw)
         body = r.json()
         if (r.status_code, body.get("code")) != (status, code) or r.headers[
@@ -175,8 +176,8 @@ def test_bad_input_is_refused_with_a_code_and_changes_nothing(world):
 
 
 def test_a_refused_transfer_carries_its_erc1404_code(world):
-    api, sym, _, _ = world
-    r = api.call("POST", f"/v1/assets/{sym}/transfers", json=_transfer(101))
+    api, sym, _, _, holder = world
+    r = api.call("POST", f"/v1/assets/{sym}/transfers", json=_transfer(101), token=holder)
     assert r.json()["restriction_code"] == 11
     check = api.call("POST", f"/v1/assets/{sym}/can-transfer", json=_transfer(101)).json()
     assert check == {
@@ -188,7 +189,7 @@ def test_a_refused_transfer_carries_its_erc1404_code(world):
 
 
 def test_units_as_decimal_strings_are_exact(world):
-    api, sym, _, _ = world
+    api, sym, _, _, _ = world
     big = str(10**40 + 1)
     r = api.call("POST", f"/v1/assets/{sym}/issue", json={"wallet": B, "units": big})
     assert r.status_code == 201 and r.json()["units"] == big

@@ -16,7 +16,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import make_engine, make_sessionmaker
-from app.rwa import assets, keys, ledger, movements
+from app.rwa import assets, identities, keys, ledger, movements
 from app.rwa.audit_models import AuditEntry
 from app.rwa.canonical import ZERO_HASH, entry_hash, format_time
 from app.rwa.domain import Restriction
@@ -325,25 +325,28 @@ def test_a_closed_committer_refuses_new_transfers(sm):
 
 
 def test_keys_are_checked_in_the_group_each_for_its_own_transfer(sm, committer):
-    """The REST route's case: the group authenticates the keys; a bad key or a wallet out of an investor's
-    scope fails that transfer alone, and an accepted one is audited under its key."""
+    """The REST route's case: the group authenticates the keys; a bad key, a wallet out of an investor's
+    scope, or a key that holds no wallet (an admin: forced transfers only) fails that transfer alone, and
+    an accepted one is audited under its key."""
     sym, (a, b) = _market(sm, 2, 100)
     with sm.begin() as s:
         make_investor(s, address("gc-sink"))
         investor = make_investor(s, c := address(f"gc-own-{random.random()}"))
         ledger.issue(s, actor=ACTOR, symbol=sym, wallet=c, units=50)
         admin = make_key(s, "admin")
+        holder = make_key(s, "investor", identity_id=identities.identity_of_wallet(s, a))
         own = make_key(s, "investor", identity_id=investor)
         revoked = make_key(s, "admin")
         keys.revoke_key(s, actor=ACTOR, prefix=revoked.split("_")[1])
     blocker, first = _blocked_first_group(sm, committer, sym, a)
     group = [
-        KeyedTransfer(admin, sym, a, b, 10),
+        KeyedTransfer(holder, sym, a, b, 10),
         KeyedTransfer(None, sym, a, b, 10),
         KeyedTransfer("aur_nope_nope", sym, a, b, 10),
         KeyedTransfer(revoked, sym, a, b, 10),
         KeyedTransfer(own, sym, a, b, 10),  # not the investor's wallet
         KeyedTransfer(own, sym, c, b, 20),
+        KeyedTransfer(admin, sym, a, b, 10),  # not a holder: refused before the books are opened
     ]
     futures = [committer.submit(r) for r in group]
     blocker.rollback()
@@ -352,8 +355,8 @@ def test_keys_are_checked_in_the_group_each_for_its_own_transfer(sm, committer):
     outcomes = [_outcome(f) for f in futures]
     assert committer.groups == 2
     assert all(isinstance(o, NotAuthenticated) for o in outcomes[1:4])
-    assert isinstance(outcomes[4], PermissionDenied)
-    assert outcomes[0].actor == f"key:{admin.split('_')[1]}"
+    assert isinstance(outcomes[4], PermissionDenied) and isinstance(outcomes[6], PermissionDenied)
+    assert outcomes[0].actor == f"key:{holder.split('_')[1]}"
     assert outcomes[5].actor == f"key:{own.split('_')[1]}"
     held = _balances(sm, sym)
     assert (held[a], held[b], held[c]) == (89, 130, 30)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import PrincipalDep, SessionDep
-from app.api.schemas import AssetIn, AssetOut, MovementOut, PositionOut, RulesIn, StatusIn
+from app.api.deps import PrincipalDep, SessionDep, allow
+from app.api.schemas import AssetIn, AssetOut, Id, IdCursor, MovementOut, PositionOut, RulesIn, StatusIn
 from app.rwa import assets, movements
 from app.rwa.access import Permission, status_permission
 from app.rwa.assets import RulesInput
@@ -20,9 +20,8 @@ def _rules(body: RulesIn | None) -> RulesInput | None:
     return None if body is None else RulesInput(**body.model_dump())
 
 
-@router.post("", status_code=201, response_model=AssetOut)
+@router.post("", status_code=201, response_model=AssetOut, dependencies=allow(Permission.ASSET_CREATE))
 def create_asset(body: AssetIn, session: SessionDep, who: PrincipalDep) -> object:
-    who.require(Permission.ASSET_CREATE)
     if who.role is Role.ISSUER and body.issuer_id not in (None, who.issuer_id):
         raise PermissionDenied("an issuer key registers assets for its own issuer only")
     issuer_id = who.issuer_id if who.role is Role.ISSUER else body.issuer_id
@@ -34,26 +33,24 @@ def create_asset(body: AssetIn, session: SessionDep, who: PrincipalDep) -> objec
     )
 
 
-@router.get("", response_model=list[AssetOut])
-def list_assets(session: SessionDep, who: PrincipalDep, issuer_id: int | None = None) -> object:
-    who.require(Permission.ASSET_READ)
+@router.get("", response_model=list[AssetOut], dependencies=allow(Permission.ASSET_READ))
+def list_assets(session: SessionDep, who: PrincipalDep, issuer_id: Id | None = None) -> object:
     return assets.list_assets(session, issuer_id)
 
 
-@router.get("/{symbol}", response_model=AssetOut)
+@router.get("/{symbol}", response_model=AssetOut, dependencies=allow(Permission.ASSET_READ))
 def get_asset(symbol: str, session: SessionDep, who: PrincipalDep) -> object:
-    who.require(Permission.ASSET_READ)
     return asset_by_symbol(session, symbol)
 
 
-@router.post("/{symbol}/status", response_model=AssetOut)
+@router.post("/{symbol}/status", response_model=AssetOut, dependencies=allow(Permission.ASSET_PAUSE))
 def set_status(symbol: str, body: StatusIn, session: SessionDep, who: PrincipalDep) -> object:
     asset = asset_by_symbol(session, symbol)
     who.require(status_permission(asset.status, body.status), asset)
     return assets.set_status(session, actor=who.actor, symbol=symbol, status=body.status)
 
 
-@router.put("/{symbol}/rules", response_model=AssetOut)
+@router.put("/{symbol}/rules", response_model=AssetOut, dependencies=allow(Permission.ASSET_MANAGE))
 def set_rules(symbol: str, body: RulesIn, session: SessionDep, who: PrincipalDep) -> object:
     who.require(Permission.ASSET_MANAGE, asset_by_symbol(session, symbol))
     rules = _rules(body)
@@ -61,18 +58,22 @@ def set_rules(symbol: str, body: RulesIn, session: SessionDep, who: PrincipalDep
     return assets.set_rules(session, actor=who.actor, symbol=symbol, rules=rules)
 
 
-@router.get("/{symbol}/holdings", response_model=list[PositionOut])
+@router.get(
+    "/{symbol}/holdings", response_model=list[PositionOut], dependencies=allow(Permission.LEDGER_READ)
+)
 def holdings(symbol: str, session: SessionDep, who: PrincipalDep) -> object:
     who.require(Permission.LEDGER_READ, asset_by_symbol(session, symbol))
     return assets.positions(session, symbol=symbol)
 
 
-@router.get("/{symbol}/movements", response_model=list[MovementOut])
+@router.get(
+    "/{symbol}/movements", response_model=list[MovementOut], dependencies=allow(Permission.LEDGER_READ)
+)
 def list_movements(
     symbol: str,
     session: SessionDep,
     who: PrincipalDep,
-    after: int = 0,
+    after: IdCursor = 0,
     limit: int = Query(100, ge=1, le=1000),
 ) -> object:
     who.require(Permission.LEDGER_READ, asset_by_symbol(session, symbol))

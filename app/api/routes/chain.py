@@ -7,9 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from app.api.deps import PrincipalDep
+from app.api.deps import allow
 from app.evm.contracts import ContractNotFound
 from app.evm.errors import BlockNotFound, InvalidParams
+from app.rwa.access import Permission
 
 router = APIRouter(tags=["chain"])
 
@@ -21,8 +22,12 @@ def _rpc(request: Request, method: str, *params: Any) -> Any:
     return out["result"]
 
 
-@router.get("/blocks/{block}", summary="A block by number, by tag (latest, earliest) or by hash")
-def block(block: str, request: Request, who: PrincipalDep, full: bool = False) -> dict[str, Any]:
+@router.get(
+    "/blocks/{block}",
+    summary="A block by number, by tag (latest, earliest) or by hash",
+    dependencies=allow(Permission.CHAIN_READ),
+)
+def block(block: str, request: Request, full: bool = False) -> dict[str, Any]:
     if block.startswith("0x") and len(block) == 66:
         out = _rpc(request, "eth_getBlockByHash", block, full)
     elif block in ("latest", "earliest", "pending"):
@@ -36,8 +41,12 @@ def block(block: str, request: Request, who: PrincipalDep, full: bool = False) -
     return out  # type: ignore[no-any-return]
 
 
-@router.get("/transactions/{tx_hash}", summary="A transaction and its receipt")
-def transaction(tx_hash: str, request: Request, who: PrincipalDep) -> dict[str, Any]:
+@router.get(
+    "/transactions/{tx_hash}",
+    summary="A transaction and its receipt",
+    dependencies=allow(Permission.CHAIN_READ),
+)
+def transaction(tx_hash: str, request: Request) -> dict[str, Any]:
     tx = _rpc(request, "eth_getTransactionByHash", tx_hash)
     if tx is None:
         raise TransactionNotFound(f"transaction {tx_hash} not found")

@@ -12,27 +12,42 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from app.api.deps import PrincipalDep
+from app.api.deps import PrincipalDep, allow
 from app.api.schemas import Cursor
-from app.api.schemas_evm import CallIn, CompileIn, DeployIn, SourceIn, TransactIn, UpgradeIn, VerifyIn
+from app.api.schemas_evm import (
+    CallIn,
+    CompileIn,
+    ContractOut,
+    DeployIn,
+    DeployOut,
+    SourceIn,
+    TransactIn,
+    UpgradeIn,
+    VerifyIn,
+)
 from app.evm.compiler import CompilationError, CompileMessage, compile_sources
 from app.evm.contracts import ArtifactInvalid, Buildable, ContractService, parse_artifact
 from app.evm.errors import InvalidParams, UnknownAccount
 from app.rwa import audit
-from app.rwa.access import Principal, Role
+from app.rwa.access import Permission, Principal, Role
 from app.rwa.errors import PermissionDenied
 
 router = APIRouter(prefix="/contracts", tags=["contracts"])
-WRITERS = (Role.ADMIN, Role.DEVELOPER)
+WRITE = allow(Permission.CONTRACT_WRITE)  # compile, verify (both run solc), deploy, transact, upgrade
 
 
 def _service(request: Request) -> ContractService:
     return request.app.state.contracts  # type: ignore[no-any-return]
 
 
-def _require_writer(who: Principal) -> None:
-    if who.role not in WRITERS:
-        raise PermissionDenied(f"role {who.role.value} may not deploy or send contract transactions")
+def _require_upgrader(who: Principal, contract: dict[str, Any]) -> None:
+    """Every REST write signs with the server's shared dev accounts, so the chain's proxy admin check
+    alone would let any writer key upgrade any proxy: the key that deployed it (or an admin) only."""
+    if who.role is not Role.ADMIN and contract.get("deployer_key") != who.prefix:
+        raise PermissionDenied(
+            f"contract {contract['address']} was deployed by another API key: only that key or an admin "
+            "may upgrade it"
+        )
 
 
 def _sender(request: Request, value: str | None) -> bytes:
@@ -103,9 +118,8 @@ def _msg(m: CompileMessage) -> dict[str, Any]:
     return {"file": m.file, "line": m.line, "column": m.column, "severity": m.severity, "message": m.message}
 
 
-@router.post("/compile", summary="Compile Solidity (offline solc, evmVersion prague)")
-def compile_contracts(body: CompileIn, request: Request, who: PrincipalDep) -> dict[str, Any]:
-    _require_writer(who)
+@router.post("/compile", summary="Compile Solidity (offline solc, evmVersion prague)", dependencies=WRITE)
+def compile_contracts(body: CompileIn, request: Request) -> dict[str, Any]:
     limit = request.app.state.settings.max_source_bytes
     if sum(len(v.encode()) for v in body.sources.values()) > limit:
         raise SourceTooLarge(f"sources larger than {limit} bytes")
@@ -116,18 +130,31 @@ def compile_contracts(body: CompileIn, request: Request, who: PrincipalDep) -> d
     }
 
 
-@router.post("", status_code=201, summary="Deploy from source, a Hardhat/Foundry artifact, or bytecode + ABI")
+@router.post(
+    "",
+    status_code=201,
+    response_model=DeployOut,
+    summary="Deploy from source, a Hardhat/Foundry artifact, or bytecode + ABI",
+    dependencies=WRITE,
+)
 def deploy(body: DeployIn, request: Request, who: PrincipalDep) -> dict[str, Any]:
-    _require_writer(who)
     svc = _service(request)
     build = _buildable(request, body)
     sender = _sender(request, body.sender)
     if body.upgradeable:
         init = (body.initializer.function, body.initializer.args) if body.initializer else None
-        out = svc.deploy_upgradeable(build, init, sender=sender, on_record=_audit_hook(who))
+        out = svc.deploy_upgradeable(
+            build, init, sender=sender, on_record=_audit_hook(who), deployer_key=who.prefix
+        )
     else:
         out = svc.deploy(
-            build, body.args, sender=sender, value=body.value, gas=body.gas, on_record=_audit_hook(who)
+            build,
+            body.args,
+            sender=sender,
+            value=body.value,
+            gas=body.gas,
+            on_record=_audit_hook(who),
+            deployer_key=who.prefix,
         )
     result: dict[str, Any] = {"transaction": _tx(out)}
     if out.status and out.contract_address:
@@ -135,7 +162,12 @@ def deploy(body: DeployIn, request: Request, who: PrincipalDep) -> dict[str, Any
     return result
 
 
-@router.get("", summary="Contracts recorded by the registry")
+@router.get(
+    "",
+    response_model=list[ContractOut],
+    summary="Contracts recorded by the registry",
+    dependencies=allow(Permission.CHAIN_READ),
+)
 def list_contracts(
     request: Request,
     who: PrincipalDep,
@@ -145,20 +177,32 @@ def list_contracts(
     return _service(request).list(limit, offset)
 
 
-@router.get("/{address}", summary="One contract: ABI, build facts, implementation history")
+@router.get(
+    "/{address}",
+    response_model=ContractOut,
+    summary="One contract: ABI, build facts, implementation history",
+    dependencies=allow(Permission.CHAIN_READ),
+)
 def show(address: str, request: Request, who: PrincipalDep) -> dict[str, Any]:
     return _service(request).get(_addr(address))
 
 
-@router.post("/{address}/call", summary="Read-only call by function name; result decoded by the ABI")
+@router.post(
+    "/{address}/call",
+    summary="Read-only call by function name; result decoded by the ABI",
+    dependencies=allow(Permission.CONTRACT_CALL),
+)
 def call(address: str, body: CallIn, request: Request, who: PrincipalDep) -> dict[str, Any]:
     sender = bytes.fromhex(body.sender[2:]) if body.sender else None
     return _service(request).call(_addr(address), body.function, body.args, sender=sender, value=body.value)
 
 
-@router.post("/{address}/transact", summary="State-changing call; receipt with decoded events or revert")
+@router.post(
+    "/{address}/transact",
+    summary="State-changing call; receipt with decoded events or revert (audited)",
+    dependencies=WRITE,
+)
 def transact(address: str, body: TransactIn, request: Request, who: PrincipalDep) -> dict[str, Any]:
-    _require_writer(who)
     out = _service(request).transact(
         _addr(address),
         body.function,
@@ -166,23 +210,38 @@ def transact(address: str, body: TransactIn, request: Request, who: PrincipalDep
         sender=_sender(request, body.sender),
         value=body.value,
         gas=body.gas,
+        on_record=_audit_hook(who),
     )
     return _tx(out)
 
 
-@router.post("/{address}/upgrade", summary="Swap a proxy's implementation (the recorded admin only)")
+@router.post(
+    "/{address}/upgrade",
+    response_model=DeployOut,
+    summary="Swap a proxy's implementation (the deploying API key or an admin; the recorded proxy admin)",
+    dependencies=WRITE,
+)
 def upgrade(address: str, body: UpgradeIn, request: Request, who: PrincipalDep) -> dict[str, Any]:
-    _require_writer(who)
     svc = _service(request)
+    _require_upgrader(who, svc.get(_addr(address)))
     build = _buildable(request, body)
     call_spec = (body.call.function, body.call.args) if body.call else None
     out = svc.upgrade(
-        _addr(address), build, call_spec, sender=_sender(request, body.sender), on_record=_audit_hook(who)
+        _addr(address),
+        build,
+        call_spec,
+        sender=_sender(request, body.sender),
+        on_record=_audit_hook(who),
+        deployer_key=who.prefix,
     )
     return {"transaction": _tx(out), "contract": svc.get(_addr(address))}
 
 
-@router.post("/{address}/verify", summary="Recompile a source and compare it with the deployed runtime code")
+@router.post(
+    "/{address}/verify",
+    summary="Recompile a source and compare it with the deployed runtime code",
+    dependencies=WRITE,  # runs solc
+)
 def verify(address: str, body: VerifyIn, request: Request, who: PrincipalDep) -> dict[str, Any]:
     return _service(request).verify(_addr(address), _compile_one(request, body.source))
 

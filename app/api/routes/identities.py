@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import PrincipalDep, SessionDep, allow
 from app.api.schemas import Cursor, Id, IdentityIn, IdentityOut, KycIn, PositionOut, WalletIn
-from app.rwa import assets, identities
+from app.rwa import assets, identities, identity_access
 from app.rwa.access import Permission
 from app.rwa.domain import Role
 from app.rwa.repo import asset_by_symbol
@@ -14,13 +14,14 @@ from app.rwa.repo import asset_by_symbol
 router = APIRouter(prefix="/identities", tags=["identities"])
 
 
-@router.post("", status_code=201, response_model=IdentityOut)
+@router.post("", status_code=201, response_model=IdentityOut, dependencies=allow(Permission.IDENTITY_WRITE))
 def create_identity(body: IdentityIn, session: SessionDep, who: PrincipalDep) -> object:
-    who.require(Permission.IDENTITY_WRITE)
-    return identities.create_identity(session, actor=who.actor, **body.model_dump())
+    issuer_id = identity_access.onboarding_issuer(session, who, body.issuer_id)
+    fields = body.model_dump(exclude={"issuer_id"})
+    return identities.create_identity(session, actor=who.actor, issuer_id=issuer_id, **fields)
 
 
-@router.get("", response_model=list[IdentityOut])
+@router.get("", response_model=list[IdentityOut], dependencies=allow(Permission.IDENTITY_READ))
 def list_identities(
     session: SessionDep,
     who: PrincipalDep,
@@ -31,27 +32,34 @@ def list_identities(
     return identities.list_identities(session, offset=offset, limit=limit)
 
 
-@router.get("/{identity_id}", response_model=IdentityOut)
+@router.get("/{identity_id}", response_model=IdentityOut, dependencies=allow(Permission.IDENTITY_OWN))
 def get_identity(identity_id: Id, session: SessionDep, who: PrincipalDep) -> object:
     who.require_identity(identity_id)
     return identities.get_identity(session, identity_id)
 
 
-@router.put("/{identity_id}/kyc", response_model=IdentityOut)
+@router.put("/{identity_id}/kyc", response_model=IdentityOut, dependencies=allow(Permission.IDENTITY_WRITE))
 def update_kyc(identity_id: Id, body: KycIn, session: SessionDep, who: PrincipalDep) -> object:
-    who.require(Permission.IDENTITY_WRITE)
+    identity_access.require_steward(session, who, identity_id)
     identities.update_kyc(session, actor=who.actor, identity_id=identity_id, **body.model_dump())
     return identities.get_identity(session, identity_id)
 
 
-@router.post("/{identity_id}/wallets", status_code=201, response_model=IdentityOut)
+@router.post(
+    "/{identity_id}/wallets",
+    status_code=201,
+    response_model=IdentityOut,
+    dependencies=allow(Permission.IDENTITY_WRITE),
+)
 def add_wallet(identity_id: Id, body: WalletIn, session: SessionDep, who: PrincipalDep) -> object:
-    who.require(Permission.IDENTITY_WRITE)
+    identity_access.require_steward(session, who, identity_id)
     identities.add_wallet(session, actor=who.actor, identity_id=identity_id, address=body.address)
     return identities.get_identity(session, identity_id)
 
 
-@router.get("/{identity_id}/holdings", response_model=list[PositionOut])
+@router.get(
+    "/{identity_id}/holdings", response_model=list[PositionOut], dependencies=allow(Permission.IDENTITY_OWN)
+)
 def holdings(identity_id: Id, session: SessionDep, who: PrincipalDep) -> object:
     """The identity's positions in the assets the caller may see the ledger of (an investor: all its own)."""
     who.require_identity(identity_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
-from app.api.deps import PrincipalDep, SessionDep
+from app.api.deps import PrincipalDep, SessionDep, allow
 from app.api.schemas import KeyCreatedOut, KeyIn, KeyOut
 from app.rwa import keys
 from app.rwa.access import Permission
@@ -28,25 +28,22 @@ def _out(session: Session, key: ApiKey) -> KeyOut:
     )
 
 
-@router.post("", status_code=201, response_model=KeyCreatedOut)
+@router.post("", status_code=201, response_model=KeyCreatedOut, dependencies=allow(Permission.KEYS_ADMIN))
 def create_key(body: KeyIn, session: SessionDep, who: PrincipalDep) -> object:
-    who.require(Permission.KEYS_ADMIN)
     key, token = keys.create_key(session, actor=who.actor, **body.model_dump())
     return KeyCreatedOut(**_out(session, key).model_dump(), token=token)
 
 
-@router.get("", response_model=list[KeyOut])
-def list_keys(session: SessionDep, who: PrincipalDep) -> object:
-    who.require(Permission.KEYS_ADMIN)
+@router.get("", response_model=list[KeyOut], dependencies=allow(Permission.KEYS_ADMIN))
+def list_keys(session: SessionDep) -> object:
     return [_out(session, k) for k in keys.list_keys(session)]
 
 
-@router.get("/me", response_model=KeyOut)
+@router.get("/me", response_model=KeyOut, dependencies=allow(Permission.KEY_SELF))
 def whoami(session: SessionDep, who: PrincipalDep) -> object:
     return _out(session, keys.key_by_prefix(session, who.prefix))
 
 
-@router.delete("/{prefix}", response_model=KeyOut)
+@router.delete("/{prefix}", response_model=KeyOut, dependencies=allow(Permission.KEYS_ADMIN))
 def revoke_key(prefix: str, session: SessionDep, who: PrincipalDep) -> object:
-    who.require(Permission.KEYS_ADMIN)
     return _out(session, keys.revoke_key(session, actor=who.actor, prefix=prefix))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from app.api.deps import CommitterDep, PrincipalDep, SessionDep, TokenDep
+from app.api.deps import CommitterDep, PrincipalDep, RequireInGroup, SessionDep, allow
 from app.api.schemas import (
     BatchIn,
     ForcedTransferIn,
@@ -26,49 +27,61 @@ from app.rwa.repo import asset_by_symbol
 router = APIRouter(prefix="/assets/{symbol}", tags=["ledger"])
 
 
-@router.post("/issue", status_code=201, response_model=MovementOut)
+@router.post("/issue", status_code=201, response_model=MovementOut, dependencies=allow(Permission.SUPPLY))
 def issue(symbol: str, body: SupplyIn, session: SessionDep, who: PrincipalDep) -> object:
     who.require(Permission.SUPPLY, asset_by_symbol(session, symbol))
     return ledger.issue(session, actor=who.actor, symbol=symbol, wallet=body.wallet, units=body.units)
 
 
-@router.post("/redeem", status_code=201, response_model=MovementOut)
+@router.post("/redeem", status_code=201, response_model=MovementOut, dependencies=allow(Permission.SUPPLY))
 def redeem(symbol: str, body: SupplyIn, session: SessionDep, who: PrincipalDep) -> object:
     who.require(Permission.SUPPLY, asset_by_symbol(session, symbol))
     return ledger.redeem(session, actor=who.actor, symbol=symbol, wallet=body.wallet, units=body.units)
 
 
-@router.post("/can-transfer", response_model=VerdictOut)
+@router.post("/can-transfer", response_model=VerdictOut, dependencies=allow(Permission.TRANSFER_CHECK))
 def can_transfer(symbol: str, body: TransferIn, session: SessionDep, who: PrincipalDep) -> object:
     """ERC-1404 detectTransferRestriction: the code and message the transfer itself would give."""
-    who.require(Permission.TRANSFER, asset_by_symbol(session, symbol))
+    who.require(Permission.TRANSFER_CHECK, asset_by_symbol(session, symbol))
     access.require_own_wallet(session, who, body.sender)
     v = ledger.can_transfer(session, symbol, body.sender, body.receiver, body.units)
     return VerdictOut(allowed=v.allowed, code=v.code, reason=v.restriction.name, message=v.message)
 
 
+# the key is authenticated and authorized in the group (app/rwa/settle.py `_authorize`), not here
+TransferKey = Annotated[str | None, Depends(RequireInGroup(Permission.TRANSFER))]
+
+
 @router.post("/transfers", status_code=201, response_model=MovementOut)
-async def transfer(symbol: str, body: TransferIn, token: TokenDep, committer: CommitterDep) -> object:
+async def transfer(symbol: str, body: TransferIn, token: TransferKey, committer: CommitterDep) -> object:
     """One transfer, group-committed with the others arriving at the same time: its key authenticated,
-    the transfer authorized, checked and written in the group's transaction, and answered after that
+    the transfer authorized (a plain transfer moves only the key's own units), checked and written in the
+    group's transaction, and answered after that
     commit with its own movement and audit entry, or its own error. The request holds no database
     connection, nor a worker thread, at any time."""
     request = KeyedTransfer(token, symbol, body.sender, body.receiver, body.units)
     return await asyncio.wrap_future(committer.submit(request))
 
 
-@router.post("/transfers/batch", status_code=201, response_model=list[MovementOut])
+@router.post(
+    "/transfers/batch",
+    status_code=201,
+    response_model=list[MovementOut],
+    dependencies=allow(Permission.TRANSFER),
+)
 def transfer_batch(symbol: str, body: BatchIn, session: SessionDep, who: PrincipalDep) -> object:
     """Settle up to 1,000 transfers all or nothing, each checked as if alone after the ones before it;
     a refusal names the transfer (`index`) and its restriction, and nothing is settled."""
     who.require(Permission.TRANSFER, asset_by_symbol(session, symbol))
-    for sender in {t.sender for t in body.transfers}:
-        access.require_own_wallet(session, who, sender)
+    for sender in sorted({t.sender for t in body.transfers}):
+        access.require_holder(session, who, sender)
     orders = [ledger.TransferOrder(t.sender, t.receiver, t.units) for t in body.transfers]
     return ledger.transfer_batch(session, actor=who.actor, symbol=symbol, orders=orders)
 
 
-@router.post("/forced-transfers", status_code=201, response_model=MovementOut)
+@router.post(
+    "/forced-transfers", status_code=201, response_model=MovementOut, dependencies=allow(Permission.ENFORCE)
+)
 def forced_transfer(symbol: str, body: ForcedTransferIn, session: SessionDep, who: PrincipalDep) -> object:
     who.require(Permission.ENFORCE, asset_by_symbol(session, symbol))
     return agent.forced_transfer(
@@ -89,18 +102,18 @@ def _freeze(symbol: str, body: FreezeIn, session: SessionDep, who: PrincipalDep,
     )
 
 
-@router.post("/freeze", response_model=PositionOut)
+@router.post("/freeze", response_model=PositionOut, dependencies=allow(Permission.ENFORCE))
 def freeze(symbol: str, body: FreezeIn, session: SessionDep, who: PrincipalDep) -> object:
     """ERC-3643 setAddressFrozen (no `units`) or freezePartialTokens (`units`) for this asset."""
     return _freeze(symbol, body, session, who, True)
 
 
-@router.post("/unfreeze", response_model=PositionOut)
+@router.post("/unfreeze", response_model=PositionOut, dependencies=allow(Permission.ENFORCE))
 def unfreeze(symbol: str, body: FreezeIn, session: SessionDep, who: PrincipalDep) -> object:
     return _freeze(symbol, body, session, who, False)
 
 
-@router.post("/recovery", status_code=201, response_model=MovementOut)
+@router.post("/recovery", status_code=201, response_model=MovementOut, dependencies=allow(Permission.ENFORCE))
 def recovery(symbol: str, body: RecoveryIn, session: SessionDep, who: PrincipalDep) -> object:
     """ERC-3643 recoveryAddress: a lost wallet's units, frozen units and freeze move to a new wallet."""
     who.require(Permission.ENFORCE, asset_by_symbol(session, symbol))
