@@ -28,21 +28,15 @@ def serve(
     """Run the server in the foreground: JSON-RPC on / and /rpc, REST under /v1, OpenAPI at /docs.
 
     The database is migrated to the newest schema first unless AURIGRAPH_ENV=production."""
-    import uvicorn
-
+    from app.cli_serve import run
     from app.main import create_app
     from app.migrate import upgrade
 
     settings = get_settings()
     if not settings.production:
         upgrade(settings.sqlalchemy_url)
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="warning",
-        access_log=False,
-    )
+    # prints the URLs, chain id, database and (dev) the accounts with their keys once it listens
+    run(create_app(settings), settings, host or settings.host, port or settings.port)
 
 
 @app.command()
@@ -204,6 +198,7 @@ def demo() -> None:
     """Seed a small realistic registry: an issuer, 3 assets, 12 verified investors in 11 countries, transfers
     (some refused), freezes, a forced transfer, a recovery, documents and demo API keys. Runs once."""
     from app.rwa import audit
+    from app.rwa.audit_key import startup_key
     from app.rwa.demo import seed
     from app.rwa.documents import BlobStore
     from app.rwa.errors import AlreadySeeded
@@ -212,6 +207,7 @@ def demo() -> None:
     if settings.production:
         _fail(RuntimeError("the demo data is for development: refused with AURIGRAPH_ENV=production"))
     store = BlobStore(settings.documents_dir, settings.max_upload_bytes)
+    startup_key(settings)  # dev: the checkpoint key, made (and announced) the first time
     try:
         with _registry_session().begin() as session:
             s = seed(session, store)
@@ -229,7 +225,9 @@ def demo() -> None:
 
 # -- audit trail, conformance, contracts ---------------------------------------------------------------------
 
-audit_app = typer.Typer(help="The compliance audit trail: export and verify offline.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The compliance audit trail: signing key, export, and verify offline.", no_args_is_help=True
+)
 app.add_typer(audit_app, name="audit")
 
 
@@ -251,11 +249,43 @@ def audit_export(
 def audit_verify(
     file: Path = typer.Argument(..., help="A JSON Lines export."),
     pubkey: str = typer.Option(None, help="The published public key (hex, or a file holding it)."),
+    trust_embedded_key: bool = typer.Option(
+        False, help="Without --pubkey: check the file against the key it names (integrity only)."
+    ),
 ) -> None:
-    """Recompute hashes, chain, Merkle root and signature offline; exit 1 naming the first bad line."""
+    """Recompute hashes, chain, Merkle root, consistency with the previous checkpoint and signatures
+    offline against the published key; exit 1 naming the first bad line, 2 without --pubkey."""
     from app.rwa.audit_export import audit_verify as run
 
-    raise typer.Exit(run(file, pubkey))
+    raise typer.Exit(run(file, pubkey, trust_embedded_key))
+
+
+@audit_app.command("keygen")
+def audit_keygen() -> None:
+    """Create the Ed25519 key that signs checkpoints (AURIGRAPH_AUDIT_KEY_PATH, default
+    data/audit_ed25519.pem, mode 0600) and print its public key. Refuses to replace an existing key."""
+    from app.rwa.audit_key import keygen
+    from app.rwa.errors import AuditKeyExists
+
+    path = get_settings().audit_key_file
+    try:
+        key = keygen(path)
+    except AuditKeyExists as exc:
+        _fail(exc)
+    typer.echo(f"created the audit signing key {path}; publish its public key:")
+    typer.echo(key.public_key.hex())
+
+
+@audit_app.command("pubkey")
+def audit_pubkey() -> None:
+    """Print the public key (hex) that verifies checkpoints and exports: give it to auditors."""
+    from app.rwa.audit_key import public_key
+    from app.rwa.errors import AuditKeyError
+
+    try:
+        typer.echo(public_key(get_settings()).hex())
+    except AuditKeyError as exc:
+        _fail(exc)
 
 
 @app.command()

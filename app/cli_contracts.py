@@ -1,58 +1,85 @@
-"""`aurigraph deploy | call | send`: contract commands on the configured database, in process.
+"""`aurigraph deploy | call | send`: clients of a running server's REST API (`--url`, default the local one).
 
-They open the chain as its writer, so they refuse to run while a server holds the same database (stop it,
-or use the REST API / JSON-RPC against it)."""
+They work beside `aurigraph serve` / `scripts/serve` (the server is the chain's one writer). Writes need an
+API key of a role that may deploy (`--api-key`, or AURIGRAPH_API_KEY; `aurigraph keys create --role
+developer` makes one); `--from` is a dev account's index or address, checked against the server's
+`eth_accounts`. Every failure is one line on stderr and exit code 1."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+import httpx
 import typer
 
+from app.config import get_settings
 
-def _service():  # type: ignore[no-untyped-def]
-    from app.config import get_settings
-    from app.db import make_engine
-    from app.evm.chain import Chain
-    from app.evm.contracts import ContractService
-    from app.migrate import upgrade
-
-    settings = get_settings()
-    if not settings.production:
-        upgrade(settings.sqlalchemy_url)
-    return ContractService(Chain(make_engine(settings.sqlalchemy_url), settings))
+_IMPORT = re.compile(r"""import\s+(?:[^"';]*\sfrom\s+)?["']([^"']+)["']""")
 
 
-def _audit_hook(actor: str):  # type: ignore[no-untyped-def]
-    from sqlalchemy.orm import Session
-
-    from app.rwa import audit
-
-    def write(conn: Any, action: str, payload: dict[str, Any]) -> None:
-        with Session(bind=conn) as session:
-            audit.record(
-                session,
-                actor=actor,
-                action=action,
-                subject=f"contract:{payload.get('address')}",
-                payload=payload,
-            )
-            session.flush()
-
-    return write
+class _Fail(Exception):
+    pass
 
 
-def _sender(svc: Any, value: str | None) -> bytes:
-    accounts = svc.chain.accounts
-    if not accounts:
-        raise typer.BadParameter("no dev accounts in production: send signed transactions over JSON-RPC")
-    if value is None:
-        return bytes(accounts[0].address)
-    if value.isdigit():
-        return bytes(accounts[int(value)].address)
-    return bytes.fromhex(value.removeprefix("0x"))
+def _fail(message: str) -> NoReturn:
+    raise _Fail(message)
+
+
+def default_url() -> str:
+    s = get_settings()
+    host = "127.0.0.1" if s.host in ("0.0.0.0", "::", "") else s.host
+    return f"http://{host}:{s.port}"
+
+
+class Client:
+    """The REST and JSON-RPC calls the commands make, with the server's errors as one-line messages."""
+
+    def __init__(self, url: str, api_key: str | None) -> None:
+        self.url = url.rstrip("/")
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.http = httpx.Client(base_url=self.url, headers=headers, timeout=300)
+
+    def rpc(self, method: str, *params: Any) -> Any:
+        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
+        out = self._send("POST", "/", json=body).json()
+        if "error" in out:
+            _fail(f"{method}: {out['error'].get('message')}")
+        return out["result"]
+
+    def rest(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        r = self._send(method, f"/v1{path}", json=body)
+        if r.status_code >= 400:
+            try:
+                problem = r.json()
+            except ValueError:
+                _fail(f"HTTP {r.status_code} from {self.url}")
+            detail = problem.get("detail") or problem.get("code") or f"HTTP {r.status_code}"
+            revert = problem.get("revert")
+            _fail(str(detail) + (f" {json.dumps(revert)}" if revert else ""))
+        return r.json()
+
+    def _send(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        try:
+            return self.http.request(method, path, **kw)
+        except httpx.TransportError as exc:
+            _fail(f"no server at {self.url} ({exc}): start one with `aurigraph serve`, or give --url")
+
+    def sender(self, value: str | None) -> str | None:
+        """`--from`: an index into the server's dev accounts or an address; None = the server's default."""
+        if value is None:
+            return None
+        if not value.isdigit():
+            if not re.fullmatch(r"0x[0-9a-fA-F]{40}", value):
+                _fail(f"--from {value}: give a dev account index or a 0x address of 40 hex digits")
+            return value
+        accounts = self.rpc("eth_accounts")
+        if int(value) >= len(accounts):
+            have = f"0-{len(accounts) - 1}" if accounts else "none: production mode"
+            _fail(f"--from {value}: the server has {len(accounts)} dev accounts ({have})")
+        return str(accounts[int(value)])
 
 
 def _args(values: list[str]) -> list[Any]:
@@ -66,16 +93,56 @@ def _args(values: list[str]) -> list[Any]:
     return out
 
 
-def _run(fn: Any) -> None:
-    from app.evm.abi import AbiError
-    from app.evm.errors import EvmError
+def _sources(target: Path) -> dict[str, str]:
+    """The .sol file and the local files it imports (./ and ../, recursively), by their path relative to
+    the target's folder; package imports (@openzeppelin/...) the server resolves itself."""
+    base, out, todo = target.parent.resolve(), {}, [target.resolve()]
+    while todo:
+        path = todo.pop()
+        name = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.name
+        if name in out:
+            continue
+        out[name] = path.read_text()
+        todo += [(path.parent / m).resolve() for m in _IMPORT.findall(out[name]) if m.startswith(".")]
+    return out
 
+
+def _deploy_body(target: Path, contract: str | None, abi: Path | None) -> dict[str, Any]:
+    if target.suffix == ".sol":
+        return {"source": {"sources": _sources(target), "contract": contract or target.stem}}
+    if target.suffix == ".json":
+        return {"artifact": json.loads(target.read_text())}
+    code = target.read_text().strip()
+    return {"bytecode": code, "abi": json.loads(abi.read_text()) if abi else [], "name": target.stem}
+
+
+def _print_tx(tx: dict[str, Any]) -> None:
+    state = "ok" if tx["status"] else "reverted"
+    typer.echo(f"{state}: tx {tx['tx_hash']} block {tx['block_number']} gas {tx['gas_used']}")
+    for e in tx.get("events") or []:
+        typer.echo(f"  {e.get('event') or 'log'} {json.dumps(e.get('args', e.get('topics')))}")
+    if tx.get("revert"):
+        typer.echo(f"  revert {json.dumps(tx['revert'])}")
+
+
+def _run(fn: Any) -> None:
     try:
         fn()
-    except (EvmError, AbiError) as exc:
-        decoded = getattr(exc, "decoded", None)
-        typer.echo(f"error: {exc}" + (f" {json.dumps(decoded)}" if decoded else ""), err=True)
-        raise typer.Exit(1) from exc
+    except _Fail as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except (OSError, ValueError) as exc:  # an unreadable file, JSON that does not parse
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+_URL = typer.Option(None, "--url", help="The server (default: the local one, AURIGRAPH_HOST/PORT).")
+_KEY = typer.Option(None, "--api-key", help="API key of a developer or admin (default AURIGRAPH_API_KEY).")
+_FROM = typer.Option(None, "--from", help="Dev account index or address (default: the server's first).")
+
+
+def _client(url: str | None, api_key: str | None) -> Client:
+    return Client(url or default_url(), api_key or get_settings().api_key or None)
 
 
 def register(app: typer.Typer) -> None:
@@ -85,53 +152,30 @@ def register(app: typer.Typer) -> None:
             ..., help="A .sol file, a Hardhat/Foundry artifact .json, or a .bin bytecode file."
         ),
         args: list[str] = typer.Argument(None, help="Constructor arguments (JSON or plain strings)."),
-        contract: str = typer.Option(None, help="Which contract of the .sol file."),
+        contract: str = typer.Option(None, help="Which contract of the .sol file (default: its name)."),
         abi: Path = typer.Option(None, help="ABI JSON for a .bin file."),
-        sender: str = typer.Option(None, "--from", help="Dev account address or index (default 0)."),
+        sender: str = _FROM,
         upgradeable: bool = typer.Option(
             False, help="Deploy behind an EIP-1967 proxy administered by --from."
         ),
+        url: str = _URL,
+        api_key: str = _KEY,
     ) -> None:
-        """Deploy a contract and record it in the registry (with an audit entry)."""
-        from rich.console import Console
-
-        from app.evm.compiler import compile_files
-        from app.evm.contracts import Buildable, parse_artifact
+        """Deploy a contract through the running server (compiled there) and record it in the registry."""
 
         def go() -> None:
-            svc = _service()
-            if target.suffix == ".sol":
-                with Console(stderr=True).status(f"compiling {target.name}..."):
-                    built = compile_files([target])
-                c = (
-                    built[contract]
-                    if contract
-                    else next(v for v in built.values() if v.source.endswith(target.name))
-                )
-                build = Buildable(c.name, c.abi, c.bytecode, c.compiler_version, c.settings, c.source_hash)
-            elif target.suffix == ".json":
-                build = parse_artifact(json.loads(target.read_text()))
-            else:
-                build = parse_artifact(
-                    {
-                        "bytecode": target.read_text().strip(),
-                        "abi": json.loads(abi.read_text()) if abi else [],
-                        "contractName": target.stem,
-                    }
-                )
-            who = _sender(svc, sender)
-            hook = _audit_hook("cli")
-            if upgradeable:
-                out = svc.deploy_upgradeable(build, None, sender=who, on_record=hook)
-            else:
-                out = svc.deploy(build, _args(args or []), sender=who, on_record=hook)
+            client = _client(url, api_key)
+            body = _deploy_body(target, contract, abi) | {"args": _args(args or [])}
+            body |= {"from": client.sender(sender), "upgradeable": upgradeable}
+            out = client.rest("POST", "/contracts", {k: v for k, v in body.items() if v is not None})
+            tx, c = out["transaction"], out.get("contract") or {}
+            if not tx["status"]:
+                _fail(f"deploy reverted: {json.dumps(tx.get('revert'))}")
+            name = c.get("name") or target.stem
             typer.echo(
-                f"{build.name} deployed at {out.contract_address} "
-                f"(tx {out.tx_hash}, block {out.block_number}, gas {out.gas_used})"
-                if out.status
-                else f"deploy reverted: {json.dumps(out.revert)}"
+                f"{name} deployed at {tx['contract_address'] or c.get('address')} "
+                f"(tx {tx['tx_hash']}, block {tx['block_number']}, gas {tx['gas_used']})"
             )
-            svc.chain.close()
 
         _run(go)
 
@@ -142,20 +186,19 @@ def register(app: typer.Typer) -> None:
             ..., help="Name or signature, e.g. balanceOf or transfer(address,uint256)."
         ),
         args: list[str] = typer.Argument(None, help="Arguments (JSON or plain strings)."),
-        sender: str = typer.Option(None, "--from", help="Caller: dev account address or index (default 0)."),
+        sender: str = _FROM,
+        url: str = _URL,
+        api_key: str = _KEY,
     ) -> None:
-        """Read-only call; prints the decoded result."""
+        """Read-only call through the running server (as --from, default the first dev account); prints
+        the decoded result."""
 
         def go() -> None:
-            svc = _service()
-            out = svc.call(
-                bytes.fromhex(address.removeprefix("0x")),
-                function,
-                _args(args or []),
-                sender=_sender(svc, sender),
-            )
+            client = _client(url, api_key)
+            caller = client.sender(sender) if sender else next(iter(client.rpc("eth_accounts")), None)
+            body = {"function": function, "args": _args(args or []), "from": caller}
+            out = client.rest("POST", f"/contracts/{address}/call", {k: v for k, v in body.items() if v})
             typer.echo(json.dumps(out["result"]))
-            svc.chain.close()
 
         _run(go)
 
@@ -164,28 +207,24 @@ def register(app: typer.Typer) -> None:
         address: str = typer.Argument(..., help="A contract recorded in the registry."),
         function: str = typer.Argument(..., help="Name or signature."),
         args: list[str] = typer.Argument(None, help="Arguments (JSON or plain strings)."),
-        sender: str = typer.Option(None, "--from", help="Dev account address or index (default 0)."),
+        sender: str = _FROM,
         value: int = typer.Option(0, help="Wei to send along."),
+        url: str = _URL,
+        api_key: str = _KEY,
     ) -> None:
-        """Send a transaction; prints status, gas and the decoded events (or the decoded revert)."""
+        """Send a transaction through the running server; prints status, gas and the decoded events (or
+        the decoded revert)."""
 
         def go() -> None:
-            svc = _service()
-            out = svc.transact(
-                bytes.fromhex(address.removeprefix("0x")),
-                function,
-                _args(args or []),
-                sender=_sender(svc, sender),
-                value=value,
+            client = _client(url, api_key)
+            body = {
+                "function": function,
+                "args": _args(args or []),
+                "from": client.sender(sender),
+                "value": value,
+            }
+            _print_tx(
+                client.rest("POST", f"/contracts/{address}/transact", {k: v for k, v in body.items() if v})
             )
-            typer.echo(
-                f"{'ok' if out.status else 'reverted'}: tx {out.tx_hash} block {out.block_number} "
-                f"gas {out.gas_used}"
-            )
-            for e in out.events:
-                typer.echo(f"  {e.get('event') or 'log'} {json.dumps(e.get('args', e.get('topics')))}")
-            if out.revert:
-                typer.echo(f"  revert {json.dumps(out.revert)}")
-            svc.chain.close()
 
         _run(go)

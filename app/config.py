@@ -25,6 +25,8 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8545
+    # the API key `aurigraph deploy|call|send` send to the server (they are its REST clients)
+    api_key: str = ""
 
     # chain
     chain_id: int = 31337
@@ -94,6 +96,8 @@ class Settings(BaseSettings):
     webhook_backoff_s: float = 1.0
     webhook_backoff_cap_s: float = 300.0
     alert_stream_poll_s: float = 0.25  # how often the alert stream (WebSocket) looks for new alerts
+    # valuation: how often feeds on other networks (HTTP RPC) are polled; our chain is read on every block
+    valuation_poll_s: float = 15.0
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -29,7 +29,7 @@ from app.evm.contracts import ContractService
 from app.evm.rewind import RewindReport
 from app.evm.rpc import Rpc
 from app.evm.subscriptions import SubscriptionHub
-from app.rwa import audit, blobs
+from app.rwa import audit, audit_key, blobs
 from app.rwa.alerts.worker import WebhookWorker
 from app.rwa.collateral import monitor as collateral_monitor
 from app.rwa.group_commit import TransferCommitter
@@ -68,6 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # the checkpoint signing key: production does not start without one (`aurigraph audit keygen`);
+        # dev and test make one the first time and say so on stderr
+        audit_key.startup_key(settings)
         engine = make_engine(
             settings.sqlalchemy_url,
             sqlite_synchronous=settings.sqlite_synchronous,
@@ -107,7 +110,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.webhook_worker:
             app.state.webhooks.start()
         # revalues assets after every block, on a worker thread of its own; polls feeds on other networks
-        app.state.valuation = ValuationEngine(app.state.sessionmaker, chain, app.state.rpc.handle).start()
+        app.state.valuation = ValuationEngine(
+            app.state.sessionmaker, chain, app.state.rpc.handle, poll_s=settings.valuation_poll_s
+        ).start()
         if settings.block_interval > 0:
             chain.set_interval(settings.block_interval)
         # what start-up built (modules, py-evm's opcode tables, the state cache) lives as long as the

@@ -18,7 +18,7 @@ class Guard(StrEnum):
     """The consumer guards of Chainlink's guidance, each a reason a quote is not fresh and trusted."""
 
     REVERTED = "reverted"  # the call reverted or the address holds no aggregator (deprecated, shut down)
-    BAD_DECIMALS = "bad_decimals"  # decimals() outside 1..36 (read from the feed, never assumed)
+    BAD_DECIMALS = "bad_decimals"  # decimals() outside 1..18 (read from the feed, never assumed)
     NON_POSITIVE = "non_positive"  # answer <= 0
     INCOMPLETE_ROUND = "incomplete_round"  # updatedAt == 0 or answeredInRound < roundId
     STALE = "stale"  # updatedAt older than heartbeat + grace

@@ -6,7 +6,7 @@ OracleError                       the root
   + RoundNotFound (LookupError)   (not_found) getRoundData of a round the aggregator does not know
   + NotAnAggregator (ValueError)  (invalid) the address holds no contract, or one that does not answer
   |                                 AggregatorV3Interface (a call reverts or its output does not decode)
-  + BadDecimals (ValueError)      (invalid) decimals() outside 1..36
+  + BadDecimals (ValueError)      (invalid) decimals() outside 1..18
   + UnknownCurrency (ValueError)  (invalid) not an ISO-4217 currency we price in
   + PushRefused (ValueError)      (invalid) deploying or updating an aggregator was refused: it reverted (not
   |                                 the owner) or the node refused the transaction (no key for the sender)
@@ -57,7 +57,7 @@ class BadDecimals(OracleError, ValueError):
     kind = "invalid"
 
     def __init__(self, address: str, decimals: int) -> None:
-        super().__init__(f"feed {address} answers decimals() = {decimals}; a feed must have 1 to 36")
+        super().__init__(f"feed {address} answers decimals() = {decimals}; a feed must have 1 to 18")
         self.address, self.decimals = address, decimals
 
 

@@ -11,7 +11,9 @@ from decimal import Context, Decimal, localcontext
 
 from app.oracles.base import FeedSpec, Guard, PriceQuote, RoundData
 
-MIN_DECIMALS, MAX_DECIMALS = 1, 36
+# Chainlink data feeds answer with 8 (USD pairs) or 18 (ETH pairs) decimals; above 18 a "price" carries more
+# precision than any market quotes (the issue names 36 as bad input): it is not a price feed
+MIN_DECIMALS, MAX_DECIMALS = 1, 18
 # FX and metals trade round the clock on weekdays: closed from Friday 22:00 to Sunday 22:00 UTC
 _WEEKLY_CLOSE = (4, 22)  # (weekday, hour): Friday 22:00
 _WEEKLY_OPEN = (6, 22)  # Sunday 22:00

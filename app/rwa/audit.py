@@ -9,25 +9,27 @@ read; both hold until commit, so call `record` late in a transaction. Should a w
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from Crypto.PublicKey import ECC
-from Crypto.Signature import eddsa
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.config import Settings, get_settings
 from app.rwa import bulk
+from app.rwa.audit_key import Signer, public_key, signer, verify_signature
 from app.rwa.audit_models import AuditCheckpoint, AuditEntry
 from app.rwa.canonical import ZERO_HASH, canonical_json, checkpoint_message, entry_hash, format_time
-from app.rwa.errors import AuditChainConflict, AuditEntryNotFound, AuditKeyError
-from app.rwa.merkle import MerkleTree, merkle_root
+from app.rwa.errors import (
+    AuditChainConflict,
+    AuditEntryNotFound,
+    AuditLogTampered,
+    InvalidInput,
+    TreeSizeBeyondLog,
+)
+from app.rwa.merkle import MerkleTree, consistency_proof, merkle_root, verify_consistency
 
 __all__ = [
     "Entry",
@@ -145,70 +147,6 @@ def leaf_data(session: Session, size: int) -> list[bytes]:
     return [bytes(h) for h in rows.scalars()]
 
 
-# -- signing key -------------------------------------------------------------------------------------------
-
-
-class Signer:
-    """An Ed25519 key that signs checkpoints and exports."""
-
-    def __init__(self, key: ECC.EccKey) -> None:
-        if key.curve != "Ed25519" or not key.has_private():
-            raise AuditKeyError("the audit signing key must be an Ed25519 private key")
-        self._signer = eddsa.new(key, "rfc8032")
-        self.public_key: bytes = key.public_key().export_key(format="raw")
-
-    @classmethod
-    def generate(cls) -> Signer:
-        return cls(ECC.generate(curve="Ed25519"))
-
-    @classmethod
-    def load_or_create(cls, path: Path) -> Signer:
-        """Read the PEM key at `path`; create it if missing (mode 0600, O_EXCL: racing processes agree)."""
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            pem = ECC.generate(curve="Ed25519").export_key(format="PEM").encode()
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass  # another process created it first: use theirs
-            else:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(pem)
-                    f.flush()
-                    os.fsync(f.fileno())
-        try:
-            return cls(ECC.import_key(path.read_bytes()))
-        except (OSError, ValueError, IndexError) as exc:
-            raise AuditKeyError(f"cannot load the audit signing key {path}: {exc}") from exc
-
-    def sign(self, message: bytes) -> bytes:
-        return bytes(self._signer.sign(message))
-
-
-_signers: dict[Path, Signer] = {}
-
-
-def signer(settings: Settings | None = None) -> Signer:
-    """The process's checkpoint signer, from Settings.audit_key_file (created on first use)."""
-    path = (settings or get_settings()).audit_key_file.resolve()
-    if path not in _signers:
-        _signers[path] = Signer.load_or_create(path)
-    return _signers[path]
-
-
-def public_key(settings: Settings | None = None) -> bytes:
-    """The raw 32-byte Ed25519 public key that verifies our checkpoints (publish it hex-encoded)."""
-    return signer(settings).public_key
-
-
-def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> bool:
-    try:
-        eddsa.new(eddsa.import_public_key(public_key), "rfc8032").verify(message, signature)
-    except ValueError:
-        return False
-    return True
-
-
 # -- checkpoints and proofs --------------------------------------------------------------------------------
 
 
@@ -222,21 +160,44 @@ def sign_checkpoint(key: Signer, size: int, root: bytes, at: datetime | None = N
 
 
 def checkpoint(session: Session, key: Signer | None = None) -> AuditCheckpoint:
-    """Sign and store a checkpoint for the current tree size, or return the one already stored for it."""
+    """Sign and store a checkpoint for the current tree size, or return the one already stored for it.
+
+    The new checkpoint carries the RFC 6962 consistency proof from the previous one, and is signed only
+    when that proof holds: a log whose signed prefix was rewritten (AuditLogTampered) is never signed."""
     size = tree_size(session)
     existing = session.get(AuditCheckpoint, size)
     if existing is not None:
         return existing
-    root = merkle_root(leaf_data(session, size))  # entries <= size are final: no lock needed for this part
+    key = key or signer()  # a missing key fails before any lock is taken
     # on PostgreSQL a lock of its own, so appends go on while the root is computed; SQLite has one write lock
     _lock(session, "aurigraph-audit-checkpoint:")
     existing = session.get(AuditCheckpoint, size, populate_existing=True)
     if existing is not None:  # a concurrent caller stored this size first: theirs is as good
         return existing
-    cp = sign_checkpoint(key or signer(), size, root)
+    prev = latest_checkpoint(session)
+    root, proof = extend(session, prev, size)  # entries <= size are final: no lock needed for them
+    cp = sign_checkpoint(key, size, root)
+    cp.prev_tree_size = None if prev is None else prev.tree_size
+    cp.consistency = b"".join(proof)
     session.add(cp)
     session.flush()
     return cp
+
+
+def extend(session: Session, prev: AuditCheckpoint | None, size: int) -> tuple[bytes, list[bytes]]:
+    """The root of the first `size` entries and the consistency proof from checkpoint `prev` to it,
+    checked: AuditLogTampered when the log no longer extends what `prev` signed."""
+    leaves = leaf_data(session, size)
+    if prev is None or prev.tree_size == 0:
+        return merkle_root(leaves), []
+    old, root, proof = consistency_proof(leaves, prev.tree_size, size)
+    prev_root = bytes(prev.root)
+    if old != prev_root or not verify_consistency(prev.tree_size, size, prev_root, root, proof):
+        raise AuditLogTampered(
+            f"the first {prev.tree_size} entries no longer have the root signed in checkpoint "
+            f"{prev.tree_size}: the log was rewritten; refusing to sign"
+        )
+    return root, proof
 
 
 def latest_checkpoint(session: Session) -> AuditCheckpoint | None:
@@ -257,17 +218,28 @@ class InclusionProof:
     checkpoint: AuditCheckpoint | None  # the signed checkpoint at tree_size, when there is one
 
 
-def inclusion_proof(session: Session, seq: int, size: int | None = None) -> InclusionProof:
-    """Prove entry `seq` against the tree of `size` entries (default: the latest checkpoint covering it,
-    else the current tree, unsigned). Verify with merkle.verify_inclusion(entry_hash, seq - 1, ...)."""
+def inclusion_proof(
+    session: Session, seq: int, size: int | None = None, *, key: Signer | None = None
+) -> InclusionProof:
+    """Prove entry `seq` against the tree of `size` entries (default: the latest checkpoint covering it).
+    Verify with merkle.verify_inclusion(entry_hash, seq - 1, ...).
+
+    With `key`, a proof against the current tree is never unsigned: when no checkpoint covers it yet, one is
+    signed and stored now. A size beyond the log is TreeSizeBeyondLog."""
     entry = session.get(AuditEntry, seq)
     if entry is None:
         raise AuditEntryNotFound(seq)
+    current = tree_size(session)
+    if size is not None and size > current:
+        raise TreeSizeBeyondLog(size, current)
     if size is None:
         cp = latest_checkpoint(session)
-        size = cp.tree_size if cp is not None and cp.tree_size >= seq else tree_size(session)
+        size = cp.tree_size if cp is not None and cp.tree_size >= seq else current
     if size < seq:
-        raise ValueError(f"entry {seq} is not in a tree of size {size}")
+        raise InvalidInput(f"entry {seq} is not in a tree of size {size}")
+    signed = session.get(AuditCheckpoint, size)
+    if signed is None and key is not None and size == current:
+        signed = checkpoint(session, key)
     tree = MerkleTree(leaf_data(session, size))
     path = tuple(tree.inclusion_proof(seq - 1))
-    return InclusionProof(seq, bytes(entry.hash), size, path, tree.root(), session.get(AuditCheckpoint, size))
+    return InclusionProof(seq, bytes(entry.hash), size, path, tree.root(), signed)

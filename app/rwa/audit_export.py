@@ -14,7 +14,9 @@ JSON Lines format "aurigraph-audit-export/1", one JSON object per line, every li
               had `tree_size` entries with Merkle root `root`. `export_signature` covers
               canonical.export_message({tree_size, root, timestamp, **export}): which entries this file holds
               (`seqs` lists them when filtered by asset). `head_proof` (range exports) is the audit path of
-              the last entry, whose hash pins every earlier one through prev_hash.
+              the last entry, whose hash pins every earlier one through prev_hash. `previous` (the latest
+              checkpoint the server stored, {"tree_size","root","timestamp","signature"}) and `consistency`
+              (the RFC 6962 proof from it to this tree): this log extends what was signed before.
 
 Entry lines are byte-exact: orjson's rendering of those fields in that order, the payload as its canonical
 text. The verifier rebuilds each line from what it parsed and refuses any other bytes, so what a reader sees
@@ -38,7 +40,16 @@ import orjson
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from app.rwa.audit import Signer, leaf_data, sign_checkpoint, signer, tree_size, verify_signature
+from app.rwa.audit import (
+    Signer,
+    extend,
+    latest_checkpoint,
+    leaf_data,
+    sign_checkpoint,
+    signer,
+    tree_size,
+    verify_signature,
+)
 from app.rwa.audit_models import AuditEntry
 from app.rwa.canonical import (
     ZERO_HASH,
@@ -49,7 +60,14 @@ from app.rwa.canonical import (
     format_time,
 )
 from app.rwa.errors import AuditPayloadError
-from app.rwa.merkle import MerkleTree, RootAccumulator, merkle_root, root_and_path, verify_inclusion
+from app.rwa.merkle import (
+    MerkleTree,
+    RootAccumulator,
+    merkle_root,
+    root_and_path,
+    verify_consistency,
+    verify_inclusion,
+)
 
 __all__ = [
     "FORMAT",
@@ -178,8 +196,22 @@ def export_jsonl(
         tail["export_signature"] = key.sign(export_message(statement)).hex()
         if head_proof is not None:
             tail["head_proof"] = [p.hex() for p in head_proof]
+        tail |= _link(session, size, root)
         f.write(orjson.dumps(tail) + b"\n")
     return ExportSummary(count, size, root, lo, hi)
+
+
+def _link(session: Session, size: int, root: bytes) -> dict[str, Any]:
+    """`previous` and `consistency` for the checkpoint line: the latest stored checkpoint and the proof
+    that this tree extends it (checked here too: a rewritten log is AuditLogTampered, not exported)."""
+    prev = latest_checkpoint(session)
+    if prev is None or prev.tree_size > size:  # none yet (or stored after our snapshot: no link)
+        return {}
+    again, proof = extend(session, prev, size)
+    assert again == root
+    previous = {"tree_size": prev.tree_size, "root": bytes(prev.root).hex()}
+    previous |= {"timestamp": format_time(prev.created_at), "signature": bytes(prev.signature).hex()}
+    return {"previous": previous, "consistency": [p.hex() for p in proof]}
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -230,6 +262,13 @@ def audit_export(
     if fmt not in ("jsonl", "csv"):
         print(f"unknown format {fmt!r}: use jsonl or csv")
         return 2
+    from app.rwa.errors import AuditKeyError
+
+    try:
+        key = signer() if fmt == "jsonl" else None
+    except AuditKeyError as exc:
+        print(f"error: {exc}")
+        return 1
     engine = make_engine(get_settings().sqlalchemy_url)
     try:
         with make_sessionmaker(engine).begin() as session:
@@ -237,7 +276,7 @@ def audit_export(
                 count = export_csv(session, out, from_seq=from_seq, to_seq=to_seq, asset=asset)
                 print(f"{count} entries -> {out}")
                 return 0
-            s = export_jsonl(session, out, from_seq=from_seq, to_seq=to_seq, asset=asset)
+            s = export_jsonl(session, out, from_seq=from_seq, to_seq=to_seq, asset=asset, key=key)
             print(f"{s.count} entries (seq {s.from_seq}..{s.to_seq}) of {s.tree_size}, root {s.root.hex()}")
             print(f"written to {out}")
     finally:
@@ -245,9 +284,18 @@ def audit_export(
     return 0
 
 
-def audit_verify(path: str | Path, pubkey: str | None = None) -> int:
+def audit_verify(path: str | Path, pubkey: str | None = None, trust_embedded: bool = False) -> int:
     """`aurigraph audit verify`: exit code 0 when the export verifies, else 1 after printing the first bad
-    line. `pubkey`: the published key, hex (64 digits) or a file holding it; omitted, the export's own."""
+    line. `pubkey`: the published key, hex (64 digits) or a file holding it. Without it the export's own
+    key proves nothing (whoever forged the file signed it), so that is exit code 2 unless `trust_embedded`
+    says the caller only wants the file's integrity checked."""
+    if not pubkey and not trust_embedded:
+        print(
+            "refusing to verify without the published key: give --pubkey <hex or file> (the server's "
+            "GET /v1/audit/public-key, `aurigraph audit pubkey`), or --trust-embedded-key to check only "
+            "that the file is consistent with the key it names"
+        )
+        return 2
     key: bytes | None = None
     if pubkey:
         text = Path(pubkey).read_text() if Path(pubkey).is_file() else pubkey
@@ -302,6 +350,8 @@ _PROOF_KEYS = _ENTRY_KEYS | {"proof"}
 _FIELDS = ("seq", "time", "actor", "action", "subject", "asset")
 _CP_KEYS = frozenset(("type", "tree_size", "root", "timestamp", "signature", "export", "export_signature"))
 _EXPORT_KEYS = frozenset(("from_seq", "to_seq", "asset", "count"))
+_CP_OPTIONAL = frozenset(("head_proof", "previous", "consistency"))
+_PREV_KEYS = frozenset(("tree_size", "root", "timestamp", "signature"))
 
 
 def _hex(value: Any, size: int, what: str) -> bytes:
@@ -354,7 +404,7 @@ class _Checkpoint:
 
 def _checkpoint(obj: dict[str, Any], key: bytes) -> _Checkpoint:
     """Parse and authenticate the last line; ValueError says why it is not a valid checkpoint."""
-    if not _CP_KEYS <= obj.keys() <= _CP_KEYS | {"head_proof"}:
+    if not _CP_KEYS <= obj.keys() <= _CP_KEYS | _CP_OPTIONAL:
         raise ValueError("the checkpoint line has missing or unexpected fields")
     size, ts, export = obj["tree_size"], obj["timestamp"], obj["export"]
     root, sig = _hex(obj["root"], 32, "root"), _hex(obj["signature"], 64, "signature")
@@ -383,7 +433,30 @@ def _checkpoint(obj: dict[str, Any], key: bytes) -> _Checkpoint:
         raise ValueError("the export statement's count does not match its range")
     proof = obj.get("head_proof")
     head = None if proof is None else [_hex(p, 32, "head_proof hash") for p in proof]
+    _check_previous(obj, key, size, root)
     return _Checkpoint(size, root, lo, hi, asset, count, seqs, head)
+
+
+def _check_previous(obj: dict[str, Any], key: bytes, size: int, root: bytes) -> None:
+    """The previous signed checkpoint, when the line names one, and the consistency proof from it."""
+    prev = obj.get("previous")
+    if prev is None and "consistency" not in obj:
+        return
+    consistency = obj.get("consistency")
+    if not isinstance(prev, dict) or prev.keys() != _PREV_KEYS or not isinstance(consistency, list):
+        raise ValueError("the checkpoint's previous checkpoint or consistency proof is malformed")
+    psize, pts = prev["tree_size"], prev["timestamp"]
+    proot, psig = _hex(prev["root"], 32, "previous root"), _hex(prev["signature"], 64, "previous signature")
+    if not _int(psize) or not isinstance(pts, str):
+        raise ValueError("the previous checkpoint has fields of the wrong type")
+    if not verify_signature(key, checkpoint_message(psize, proot, pts), psig):
+        raise ValueError("the previous checkpoint's signature does not verify with the public key")
+    proof = [_hex(p, 32, "consistency hash") for p in consistency]
+    if not verify_consistency(psize, size, proot, root, proof):
+        raise ValueError(
+            f"the log of {size} entries does not extend the previous signed checkpoint of {psize} "
+            "(consistency proof fails: entries before it were rewritten?)"
+        )
 
 
 class _Verifier:

@@ -37,3 +37,12 @@ class AuditCheckpoint(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)  # Ed25519, raw 32 bytes
     signature: Mapped[bytes] = mapped_column(LargeBinary(64), nullable=False)
+    # the checkpoint before this one and the RFC 6962 consistency proof from it (32-byte hashes, joined);
+    # NULL for the first checkpoint (and for those made before migration 0006)
+    prev_tree_size: Mapped[int | None] = mapped_column(BigInteger)
+    consistency: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    @property
+    def consistency_path(self) -> list[bytes]:
+        data = bytes(self.consistency or b"")
+        return [data[i : i + 32] for i in range(0, len(data), 32)]

@@ -114,12 +114,25 @@ def test_truncate_is_refused_on_postgresql(pg_url):
     engine.dispose()
 
 
-def test_signing_key_file_is_created_private_and_reused(tmp_path):
+def test_signing_key_is_made_only_by_keygen_private_and_never_replaced(tmp_path):
+    """Failed before: the key was created silently by the first caller of `signer` / `public_key` (even the
+    unauthenticated GET /v1/audit/public-key), so a lost or swapped key went unnoticed."""
+    from app.rwa.audit_key import keygen
+    from app.rwa.errors import AuditKeyExists, AuditKeyMissing
+
     settings = Settings(data_dir=tmp_path / "data")
-    pub = audit.public_key(settings)
     path = tmp_path / "data" / "audit_ed25519.pem"
+    with pytest.raises(AuditKeyMissing, match="aurigraph audit keygen"):
+        audit.public_key(settings)
+    assert not path.exists()
+    pub = keygen(path).public_key
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert b"PRIVATE KEY" in path.read_bytes()
-    assert audit.Signer.load_or_create(path).public_key == pub == audit.signer(settings).public_key
+    assert audit.public_key(settings) == pub == audit.signer(settings).public_key
+    pem = path.read_bytes()
+    with pytest.raises(AuditKeyExists, match="never replaced"):
+        keygen(path)
+    assert path.read_bytes() == pem
     other = Settings(data_dir=tmp_path, audit_key_path=tmp_path / "elsewhere.pem")
+    keygen(other.audit_key_file)
     assert audit.public_key(other) != pub

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
 from app.rwa import audit
+from app.rwa.audit_key import keygen
 from app.rwa import audit_export as export_module
 from app.rwa.audit_export import audit_export, audit_verify, export_csv, export_jsonl, verify_jsonl
 from app.rwa.canonical import canonical_json, entry_hash
@@ -231,6 +232,9 @@ def test_cli_functions_export_and_verify(sm, db_url, tmp_path, monkeypatch, caps
     monkeypatch.setenv("AURIGRAPH_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
     try:
+        assert audit_export(tmp_path / "x.jsonl", None, None, None, "jsonl") == 1  # no key yet
+        assert "aurigraph audit keygen" in capsys.readouterr().out
+        keygen(get_settings().audit_key_file)
         assert audit_export(tmp_path / "x.jsonl", None, None, None, "jsonl") == 0
         assert audit_export(tmp_path / "x.csv", 2, 3, None, "csv") == 0
         pub = audit.public_key(get_settings()).hex()

@@ -11,8 +11,9 @@ from decimal import Decimal
 import pytest
 
 from app.oracles.base import FeedSpec, Guard, PriceQuote, Source
-from app.oracles.chainlink import push_answer
+from app.oracles.chainlink import ChainlinkReader, push_answer
 from app.oracles.errors import FeedUnavailable
+from app.oracles.provider import Networks
 from tests.oracles.conftest import block_time, deploy_counter, sample, set_code, set_round
 
 TUESDAY = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a trading day, long before the chain's blocks
@@ -233,3 +234,24 @@ def test_a_weekend_is_not_an_alarm_for_fx_and_metals(w3, owner, feed, reader, ho
 def test_now_must_be_timezone_aware(w3, feed, reader):
     with pytest.raises(ValueError, match="timezone-aware"):
         reader.read(FeedSpec("X/USD", feed()), datetime(2026, 1, 1))
+
+
+def test_decimals_are_read_from_the_feed_once(rpc, w3, feed):
+    address = feed(Decimal("7"), decimals=18)
+    selectors: list[str] = []
+
+    def counting(request):
+        if request["method"] == "eth_call":
+            selectors.append(request["params"][0]["data"][:10])
+        return rpc.handle(request)
+
+    own = ChainlinkReader(Networks(counting))
+    first = own.read(FeedSpec("ONCE/USD", address), block_time(w3))
+    second = own.read(FeedSpec("ONCE/USD", address.lower()), block_time(w3))
+    assert first.decimals == second.decimals == 18 and second.price == 7
+
+    def selector(signature: str) -> str:
+        return "0x" + bytes(w3.keccak(text=signature)[:4]).hex()
+
+    assert selectors.count(selector("decimals()")) == 1
+    assert selectors.count(selector("latestRoundData()")) == 2

@@ -17,6 +17,7 @@ from app.db import make_engine
 from app.evm.chain import Chain
 from app.evm.errors import GenesisError
 from app.main import create_app
+from app.rwa.audit_key import keygen
 
 with warnings.catch_warnings():  # starlette asks for `httpx2`, which is not installed: httpx works
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
@@ -67,6 +68,7 @@ def test_a_signed_transaction_on_a_production_chain_funded_by_the_genesis_file(d
     settings = Settings(
         database_url=db_url, data_dir=tmp_path, env="production", genesis_file=write(tmp_path, genesis_doc())
     )
+    keygen(settings.audit_key_file)  # production starts only with an audit signing key
     with TestClient(create_app(settings)) as client:
         assert rpc(client, "eth_chainId") == hex(CHAIN_ID)
         assert rpc(client, "eth_accounts") == []

@@ -3,6 +3,8 @@ and the in-process engine values a priced asset at the pushed round; each change
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
@@ -43,8 +45,10 @@ def test_add_list_push_values_the_asset(env):
         pricing.set_rule(session, actor=ACTOR, symbol=symbol, data=rule)
     assert "round 2" in run("feeds", "push", "XAU/USD", "2100.25")
     with env() as session:
-        [v] = session.scalars(select(Valuation)).all()
-        assert v.answer == 210025000000 and v.round_id == 2 and v.unit_value == 2100.25
+        # the CLI's engine first catches up (the deploy's round), then values the pushed round
+        first, v = session.scalars(select(Valuation).order_by(Valuation.id)).all()
+        assert first.answer == 200000000000 and first.round_id == 1
+        assert v.answer == 210025000000 and v.round_id == 2 and v.unit_value == Decimal("2100.25")
         actions = set(session.scalars(select(AuditEntry.action)))
     assert {"feed.register", "feed.push", "pricing.set"} <= actions
 

@@ -15,6 +15,7 @@ from app.api.deps import PUBLIC_ROUTE, PrincipalDep, SessionDep, allow
 from app.api.schemas import CheckpointOut, EntryOut, ProofOut, PublicKeyOut
 from app.rwa import audit, audit_export, audit_queries
 from app.rwa.access import Permission
+from app.rwa.canonical import format_time
 from app.rwa.errors import InvalidInput
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -47,13 +48,19 @@ def list_entries(
 
 @router.get("/entries/{seq}/proof", response_model=ProofOut, dependencies=allow(Permission.AUDIT_READ))
 def inclusion_proof(
-    seq: int, session: SessionDep, who: PrincipalDep, tree_size: int | None = Query(None, ge=1)
+    seq: int,
+    request: Request,
+    session: SessionDep,
+    who: PrincipalDep,
+    tree_size: int | None = Query(None, ge=1),
 ) -> object:
-    """RFC 6962 audit path of leaf seq-1 (default: against the latest signed checkpoint that covers it)."""
+    """RFC 6962 audit path of leaf seq-1 (default: against the latest signed checkpoint that covers it,
+    signed now when none does). `checkpoint` is the signed checkpoint of exactly `tree_size` (null only for
+    an older size no checkpoint was made at); a size beyond the log is 422 TREE_SIZE_BEYOND_LOG."""
     who.require(Permission.AUDIT_READ)
     if tree_size is not None and tree_size < seq:
         raise InvalidInput(f"entry {seq} is not in a tree of size {tree_size}")
-    p = audit.inclusion_proof(session, seq, tree_size)
+    p = audit.inclusion_proof(session, seq, tree_size, key=audit.signer(request.app.state.settings))
     cp = p.checkpoint
     return ProofOut(
         seq=p.seq,
@@ -68,8 +75,11 @@ def inclusion_proof(
             tree_size=cp.tree_size,
             root=bytes(cp.root).hex(),
             created_at=cp.created_at,
+            timestamp=format_time(cp.created_at),
             public_key=bytes(cp.public_key).hex(),
             signature=bytes(cp.signature).hex(),
+            prev_tree_size=cp.prev_tree_size,
+            consistency=[h.hex() for h in cp.consistency_path],
         ),
     )
 

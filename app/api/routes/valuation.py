@@ -111,6 +111,8 @@ def get_valuation(
     at: str | None = Query(None, description="ISO-8601 time with offset: the value current then"),
     block: str | None = Query(None, description="a block number: the value current at that block"),
 ) -> dict[str, Any]:
+    """The valuation current at `at` or `block` (else the latest): `value` is the issued units' value rounded
+    once ROUND_HALF_EVEN to the currency's ISO-4217 minor units; `unit_value` is one base unit, exact."""
     as_of = query.parse_as_of(at, block)
     asset = asset_by_symbol(session, symbol)
     return valuation_json(symbol, query.valuation_of(session, asset, currency, as_of))

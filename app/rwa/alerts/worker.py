@@ -27,10 +27,6 @@ class WebhookWorker:
         self._thread.start()
         return self
 
-    def wake(self) -> None:
-        """Look for due rows now instead of at the next poll (e.g. right after an alert committed)."""
-        self._wake.set()
-
     def close(self) -> None:
         self._stop.set()
         self._wake.set()

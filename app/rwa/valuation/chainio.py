@@ -64,8 +64,8 @@ def updated(web3s: PinnedWeb3s, from_block: int, to_block: int, addresses: Itera
 def push(web3s: PinnedWeb3s, network: str, address: str, price: Decimal, sender: Any) -> int:
     try:
         return chainlink.push_answer(web3s(network), address, price, sender)
-    except ValueError as exc:  # more places than the feed keeps, a refused update
-        raise InvalidFeed(str(exc)) from None
+    except (ValueError, oe.OracleError) as exc:  # more places than the feed keeps, not the owner, ...
+        raise InvalidFeed(f"the price could not be pushed: {exc}") from None
 
 
 def deploy(web3s: PinnedWeb3s, *, decimals: int, description: str, answer: Decimal, sender: Any) -> str:

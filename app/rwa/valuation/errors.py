@@ -7,7 +7,7 @@ ValuationError (RwaError)
   + FeedExists (AlreadyExists)          (409) FEED_EXISTS: the pair is registered already
   + InvalidFeed (InvalidInput)          (422) INVALID_FEED: a pair, network, bound or fallback we refuse
   |   + NotAggregator                   (422) NOT_AN_AGGREGATOR: no contract there, or not AggregatorV3
-  |   + BadFeedDecimals                 (422) BAD_DECIMALS: the feed answered decimals outside 1..36
+  |   + BadFeedDecimals                 (422) BAD_DECIMALS: the feed answered decimals outside 1..18
   + InvalidPricing (InvalidInput)       (422) INVALID_PRICING: a pricing rule we cannot apply
   |   + UnknownCurrency                 (422) UNKNOWN_CURRENCY: not an ISO-4217 currency we report in
   |   + NoFxPath                        (422) NO_FX_PATH: no registered FX feed converts to that currency

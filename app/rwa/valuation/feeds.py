@@ -1,7 +1,7 @@
 """The feed registry: which aggregator prices which pair, on which network, behind which guards.
 
 Decimals and description are read from the feed itself at registration (through `FeedMeta`, which the
-caller reads with `app.oracles`); an address that is no aggregator, or answers decimals outside 1..36, is
+caller reads with `app.oracles`); an address that is no aggregator, or answers decimals outside 1..18, is
 refused before anything is written. Every change is audited in the caller's transaction."""
 
 from __future__ import annotations
