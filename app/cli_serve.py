@@ -10,6 +10,7 @@ import uvicorn
 from sqlalchemy.engine import make_url
 
 from app.config import Settings
+from app.rwa.audit_key import public_key
 
 
 def banner(settings: Settings, chain: Any, host: str, port: int) -> str:
@@ -26,6 +27,7 @@ def banner(settings: Settings, chain: Any, host: str, port: int) -> str:
         f"Chain id      {settings.chain_id}",
         f"Database      {database}",
         f"Mode          {settings.env}",
+        f"Audit key     {settings.audit_key_file} (public key {public_key(settings).hex()})",
     ]
     accounts = getattr(chain, "accounts", ())
     if accounts:

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 
+import httpx
 import pytest
 
 from tests.serverproc import ROOT
@@ -46,6 +47,9 @@ def test_serve_prints_urls_chain_database_and_dev_accounts_when_ready(server):
     assert f"{server.url}/docs" in log and "Chain id      31337" in log
     assert f"Database      {server.db_url.split('?')[0].split('://')[0]}" in log
     assert f"(0) {HARDHAT_0}" in log and f"(0) {HARDHAT_0_KEY}" in log
+    # the audit key the server signs with, as GET /v1/audit/public-key publishes it
+    published = httpx.get(f"{server.url}/v1/audit/public-key").json()["public_key"]
+    assert f"(public key {published})" in log
 
 
 @pytest.mark.slow
