@@ -48,7 +48,9 @@ def test_values_are_exact_then_rounded_half_even(units, answer, decimals, base_e
         "GBP/USD": quote("GBP/USD", gbp, fx_decimals),
     }
     rule = Rule(1, units, "units", "XAU/USD", 10**base_exp, None, None, ("USD", "EUR", "GBP"))
-    rows = {r["currency"]: r for r in build_rows([rule], quotes, quotes.keys(), block_number=1, block_time=NOW)}
+    rows = {
+        r["currency"]: r for r in build_rows([rule], quotes, quotes.keys(), block_number=1, block_time=NOW)
+    }
     price = Decimal(answer).scaleb(-decimals)
     rate_eur, rate_gbp = (Decimal(a).scaleb(-fx_decimals) for a in (eur, gbp))
     assert rows["USD"]["unit_value"] == price / Decimal(10**base_exp)  # a power of ten: exact
@@ -66,7 +68,9 @@ def test_an_eur_appraisal_in_gbp_goes_through_two_legs(units, amount, eur):
     appraisal = Decimal(amount).scaleb(-2)
     rule = Rule(1, units, "appraisal", None, 1000, appraisal, "EUR", ("GBP", "JPY"))
     quotes["USD/JPY"] = quote("USD/JPY", 15012345, 5)
-    rows = {r["currency"]: r for r in build_rows([rule], quotes, quotes.keys(), block_number=1, block_time=NOW)}
+    rows = {
+        r["currency"]: r for r in build_rows([rule], quotes, quotes.keys(), block_number=1, block_time=NOW)
+    }
     legs = [(Decimal(eur).scaleb(-8), False), (Decimal(gbp).scaleb(-8), True)]
     assert rows["GBP"]["total_value"] == exact(units, appraisal, 1000, legs, 2)
     assert [leg["pair"] for leg in rows["GBP"]["fx"]] == ["EUR/USD", "GBP/USD"]
