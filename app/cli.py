@@ -194,9 +194,12 @@ def assets_holdings(symbol: str = typer.Argument(..., help="Asset symbol.")) -> 
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    rpc: str = typer.Option(None, help="A running server's JSON-RPC URL (else the chain opens in process)."),
+) -> None:
     """Seed a small realistic registry: an issuer, 3 assets, 12 verified investors in 11 countries, transfers
-    (some refused), freezes, a forced transfer, a recovery, documents and demo API keys. Runs once."""
+    (some refused), freezes, a forced transfer, a recovery, documents and demo API keys; then price feeds on
+    our chain, pricing rules, a gold-backed loan and a few price rounds (app/cli_demo.py). Runs once."""
     from app.rwa import audit
     from app.rwa.audit_key import startup_key
     from app.rwa.demo import seed
@@ -221,6 +224,9 @@ def demo() -> None:
     typer.echo(f"{s.documents} documents under {settings.documents_dir}")
     for role, token in s.keys.items():
         typer.echo(f"  {role:8s} key: {token}")
+    from app import cli_demo
+
+    cli_demo.run(rpc)  # feeds, pricing rules, a loan, price rounds
 
 
 # -- audit trail, conformance, contracts ---------------------------------------------------------------------

@@ -21,6 +21,8 @@ from app.api.limits import BodyLimit
 from app.api.origins import RestCors
 from app.api.routes import chain as chain_routes
 from app.api.routes import contracts as contract_routes
+from app.api.routes import dashboard as dashboard_routes
+from app.api.routes import metrics as metrics_routes
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
@@ -137,6 +139,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(rest_routes.router)  # the registry
     app.include_router(contract_routes.router, prefix="/v1")
     app.include_router(chain_routes.router, prefix="/v1")
+    app.include_router(metrics_routes.router)  # /metrics (Prometheus)
+    dashboard_routes.install(app)  # /dashboard and its static files
     install_error_handlers(app)
     openapi_doc.install(app)  # security schemes and the problem bodies the server really sends
     # REST bodies bounded before routing (413), large ones read only for a valid key; JSON-RPC keeps its own

@@ -7,6 +7,7 @@ observes a thing imports its metric from here. Imports prometheus_client only.
 from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -63,3 +64,29 @@ WEBHOOK_DELIVERIES = Counter(
     ["outcome"],
     registry=REGISTRY,
 )
+
+
+class _AvailabilityBelowTarget:
+    """`aurigraph_feed_availability_below_target{pair}`: 1 while a pair's availability is under the target,
+    else 0, computed at each scrape from the two gauges above, so an alert rule needs no arithmetic and the
+    figure can never disagree with them."""
+
+    def describe(self) -> list[Metric]:
+        return [GaugeMetricFamily(BELOW_TARGET, BELOW_TARGET_HELP, labels=["pair"])]
+
+    def collect(self) -> list[Metric]:
+        family = GaugeMetricFamily(BELOW_TARGET, BELOW_TARGET_HELP, labels=["pair"])
+        target = _value(FEED_AVAILABILITY_TARGET)
+        for metric in FEED_AVAILABILITY.collect():
+            for sample in metric.samples:
+                family.add_metric([sample.labels["pair"]], 1.0 if sample.value < target else 0.0)
+        return [family]
+
+
+def _value(gauge: Gauge) -> float:
+    return next(s.value for m in gauge.collect() for s in m.samples)
+
+
+BELOW_TARGET = "aurigraph_feed_availability_below_target"
+BELOW_TARGET_HELP = "1 while the pair's availability is below the target ratio, else 0"
+REGISTRY.register(_AvailabilityBelowTarget())
