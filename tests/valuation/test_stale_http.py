@@ -4,9 +4,11 @@ answer, marked stale with the guard that failed, visibly in the API; a configure
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from sqlalchemy import select
 
+from app.oracles.chainlink import push_answer
 from app.rwa.alerts.models import Alert
 
 OUNCE = 10**18
@@ -66,3 +68,16 @@ def test_a_stale_answer_falls_back_then_is_marked_stale(world):
 
     feeds = {f["pair"]: f for f in world.api.call("GET", "/v1/feeds").json()}
     assert feeds["SILVER/USD"]["health"]["availability"] is not None
+
+
+def test_a_non_positive_answer_on_chain_keeps_the_last_good_value_marked(world):
+    feed = world.feed("XAU/USD", "2000")
+    gold, _ = world.asset(OUNCE)
+    world.price(gold, kind="units", feed_pair="XAU/USD", base_units=OUNCE, currencies=["USD"])
+    for bad in (Decimal(0), Decimal(-5)):  # the owner writes it on chain, around our REST refusal
+        push_answer(world.w3(), feed, bad, world.owner)
+        assert world.engine.wait_for(world.app.state.chain.head_number)
+        v = world.valuation(gold)
+        assert v["stale"] is True and v["failed"] == ["non_positive"] and v["value"] == "2000.00"
+    world.push("XAU/USD", "2010")
+    assert world.valuation(gold)["stale"] is False and world.valuation(gold)["value"] == "2010.00"
