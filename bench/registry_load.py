@@ -15,7 +15,8 @@ Phases (each on the same seeded registry, one after the other):
   batch-threads  the same with --threads writers
   http     POST /v1/assets/{symbol}/transfers to a real `aurigraph serve` (group-committed by the server),
            --threads keep-alive clients; `http@N` sets the clients
-  http-batch  POST /v1/assets/{symbol}/transfers/batch with --batch transfers each, --threads clients
+  http-batch  POST /v1/assets/{symbol}/transfers/batch with up to --batch transfers each, all of one sender
+           (a plain transfer is the holder's own: each sender has an investor key), --threads clients
 
 Set-up (untimed): a fresh PostgreSQL schema (dropped afterwards) or SQLite file, migrated; one issuer, one
 active asset with rules (KYC, an allow-list of 10 countries, minimum transfer, max balance per holder),
@@ -190,9 +191,10 @@ def phase_http(
     data_dir: Path,
     batch: int = 0,
     writers: int = 1,
-) -> float:
-    with sm.begin() as s:
-        _, token = keys.create_key(s, actor="bench", role="admin", name="bench")
+) -> tuple[float, int]:
+    """Returns the time and the number of API keys made (each an audit entry): a plain transfer is the
+    holder's own (issue 11), so every sender gets an investor key and a batch holds one sender's transfers."""
+    tokens = _holder_keys(sm, {a for a, _, _ in work})
     port = _free_port()
     env = {
         **os.environ,
@@ -208,11 +210,11 @@ def phase_http(
     try:
         _wait(port)
         local = threading.local()
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
-        def post(path: str, body: object) -> None:
+        def post(path: str, body: dict[str, object], sender: str) -> None:
             conn = getattr(local, "conn", None) or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             local.conn = conn
+            headers = {"Authorization": f"Bearer {tokens[sender]}", "Content-Type": "application/json"}
             conn.request("POST", f"/v1/assets/{SYMBOL}/{path}", body=json.dumps(body), headers=headers)
             r = conn.getresponse()
             payload = r.read()
@@ -220,15 +222,39 @@ def phase_http(
                 raise RuntimeError(f"transfer refused: {r.status} {payload[:200]!r}")
 
         if batch:
-            chunks = [work[i : i + batch] for i in range(0, len(work), batch)]
-            body = [{"transfers": [{"from": a, "to": b, "units": u} for a, b, u in c]} for c in chunks]
-            return run_threads(body, threads, lambda b: post("transfers/batch", b))  # type: ignore[arg-type]
-        return run_threads(
-            work, threads, lambda t: post("transfers", {"from": t[0], "to": t[1], "units": t[2]})
-        )
+            chunks = _sender_batches(work, batch)
+            body = [
+                (c[0][0], {"transfers": [{"from": a, "to": b, "units": u} for a, b, u in c]}) for c in chunks
+            ]
+            elapsed = run_threads(body, threads, lambda b: post("transfers/batch", b[1], b[0]))  # type: ignore[arg-type, index]
+        else:
+            elapsed = run_threads(
+                work, threads, lambda t: post("transfers", {"from": t[0], "to": t[1], "units": t[2]}, t[0])
+            )
+        return elapsed, len(tokens)
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def _holder_keys(sm: sessionmaker[Session], senders: set[str]) -> dict[str, str]:
+    """An investor key for each sender wallet's identity."""
+    out = {}
+    with sm.begin() as s:
+        for w in sorted(senders):
+            ident = identities.identity_of_wallet(s, w)
+            _, out[w] = keys.create_key(
+                s, actor="bench", role="investor", name=f"bench {w}", identity_id=ident
+            )
+    return out
+
+
+def _sender_batches(work: list[Transfer], size: int) -> list[list[Transfer]]:
+    """Batches of up to `size` transfers, each of one sender (in the order of the work)."""
+    by_sender: dict[str, list[Transfer]] = {}
+    for t in work:
+        by_sender.setdefault(t[0], []).append(t)
+    return [ts[i : i + size] for ts in by_sender.values() for i in range(0, len(ts), size)]
 
 
 def _free_port() -> int:
@@ -308,15 +334,19 @@ def main(argv: list[str] | None = None) -> int:
             elif name == "batch-threads":
                 elapsed = phase_batch(sm, work, args.batch, threads)
             elif name == "http":
-                elapsed = phase_http(url, sm, work, threads, tmp, writers=args.writers)
+                elapsed, made = phase_http(url, sm, work, threads, tmp, writers=args.writers)
             elif name == "http-batch":
-                elapsed = phase_http(url, sm, work, threads, tmp, batch=args.batch)
+                elapsed, made = phase_http(url, sm, work, threads, tmp, batch=args.batch)
             else:
                 raise SystemExit(f"unknown phase {name}")
             held, issued, after = state(sm)
             assert held == issued, f"holdings {held} != supply {issued}"
-            added = after - before - (1 if name.startswith("http") else 0)  # http phases create an API key
-            batches = -(-len(work) // args.batch)
+            added = after - before - (made if name.startswith("http") else 0)  # http phases make API keys
+            batches = (
+                len(_sender_batches(work, args.batch))
+                if name == "http-batch"
+                else -(-len(work) // args.batch)
+            )
             expected = batches if "batch" in name else len(work)  # a batch is one audit entry
             assert added == expected, f"{added} audit entries for {len(work)} transfers"
             results[phase] = len(work) / elapsed
