@@ -12,7 +12,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,15 +29,13 @@ from app.rwa.valuation import chainio
 from app.rwa.valuation.alarms import FeedAlarms
 from app.rwa.valuation.availability import Availability
 from app.rwa.valuation.feeds import all_specs
+from app.rwa.valuation.listeners import ROUND_LISTENERS, run_listeners
 from app.rwa.valuation.models import Valuation
 from app.rwa.valuation.quotes import QuoteBook
 from app.rwa.valuation.rounds import Affected, Rule, build_rows, load_rules, needed_pairs, store
 
 log = logging.getLogger(__name__)
 ANSWER_UPDATED = keccak(text="AnswerUpdated(int256,uint256,uint256)")  # Chainlink's event, topic 0
-
-# called in each round's transaction with the revalued asset ids and the block number (collateral, alerts)
-ROUND_LISTENERS: list[Callable[[Session, set[int], int], None]] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +182,9 @@ class ValuationEngine:
         VALUATION_ROUND_SECONDS.observe(time.perf_counter() - started)
         return assets
 
+    def health(self, pair: str) -> dict[str, Any] | None:
+        return self.book.health(pair)
+
     def value_now(self, session: Session, rule: Rule) -> list[dict[str, Any]]:
         """A new rule's first valuation rows at the chain's head (a request's thread: Web3s of its own)."""
         web3s = chainio.PinnedWeb3s(self.dispatch, self.remote)
@@ -194,30 +195,6 @@ class ValuationEngine:
         ref = self.block_ref(head)
         got = book.read_all(session, specs, needed_pairs([rule], specs), ref.time, {})
         return build_rows([rule], got, specs.keys(), block_number=head, block_time=ref.time)
-
-    def health(self, pair: str) -> dict[str, Any] | None:
-        """What this process last saw of a pair: its last good answer and availability (None: not read)."""
-        quote = self.book.last_good.get(pair)
-        ratio = self.book.availability.ratio(pair)
-        if quote is None and ratio is None:
-            return None
-        return {
-            "answer": None if quote is None else str(quote.answer),
-            "price": None if quote is None else str(quote.price),
-            "round_id": None if quote is None else str(quote.round_id),
-            "updated_at": None if quote is None else quote.updated_at.isoformat(),
-            "availability": None if ratio is None else f"{ratio:.6f}",
-        }
-
-
-def run_listeners(session: Session, assets: set[int], block: int) -> None:
-    """Each listener in a savepoint of its own: one that fails is logged and undone, the valuations stay."""
-    for listener in list(ROUND_LISTENERS):
-        try:
-            with session.begin_nested():
-                listener(session, assets, block)
-        except Exception:
-            log.exception("round listener %r failed at block %s", listener, block)
 
 
 __all__ = ["ROUND_LISTENERS", "BlockRef", "ValuationEngine"]

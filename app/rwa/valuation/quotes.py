@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -72,3 +73,17 @@ class QuoteBook:
             if quote is not None:
                 got[pair] = quote
         return got
+
+    def health(self, pair: str) -> dict[str, Any] | None:
+        """What this process last saw of a pair: its last good answer and availability (None: not read)."""
+        quote = self.last_good.get(pair)
+        ratio = self.availability.ratio(pair)
+        if quote is None and ratio is None:
+            return None
+        return {
+            "answer": None if quote is None else str(quote.answer),
+            "price": None if quote is None else str(quote.price),
+            "round_id": None if quote is None else str(quote.round_id),
+            "updated_at": None if quote is None else quote.updated_at.isoformat(),
+            "availability": None if ratio is None else f"{ratio:.6f}",
+        }
