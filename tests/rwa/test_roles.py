@@ -327,6 +327,7 @@ MATRIX: dict[tuple[str, str], tuple[Any, set[str]]] = {
 }
 
 
+@pytest.mark.slow  # ~10 s: every route, every role, solc for compile and verify
 def test_every_role_against_every_endpoint(sqlite_api):
     ctx = setup(sqlite_api)
     failures = []
