@@ -1,5 +1,7 @@
 """Dependencies of the REST routers: the session (the caller owns the transaction), the principal behind
-the API key, the document store, and a bounded request body."""
+the API key and the one authorization dependency every route declares (`allow(Permission.X)`, the group-
+committed transfer's `RequireInGroup`, or `PUBLIC_ROUTE`; the table: app/api/permissions.py), the document
+store, and a bounded request body."""
 
 from __future__ import annotations
 
@@ -58,7 +60,7 @@ class Require:
     """The one authorization dependency: admits a key whose role holds `permission` (ROLE_PERMISSIONS),
     403 for any other key, 401 without a valid key. Every route declares one, as
 
-        @router.get("/things", dependencies=[Depends(require(Permission.THING_READ))])
+        @router.get("/things", dependencies=allow(Permission.THING_READ))
 
     and a route that acts on an asset checks the asset scope itself (`who.require(permission, asset)`).
     tests/api/test_permissions.py enumerates the routes of create_app() and fails for a route without one."""
