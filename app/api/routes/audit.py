@@ -5,14 +5,14 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC
-from typing import IO, Any
+from typing import IO, Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from app.api.deps import PUBLIC_ROUTE, PrincipalDep, SessionDep, allow
-from app.api.schemas import CheckpointOut, EntryOut, ProofOut, PublicKeyOut
+from app.api.schemas import CheckpointOut, Cursor, EntryOut, ProofOut, PublicKeyOut, Seq
 from app.rwa import audit, audit_export, audit_queries
 from app.rwa.access import Permission
 from app.rwa.canonical import format_time
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 def list_entries(
     session: SessionDep,
     who: PrincipalDep,
-    after: int = Query(0, ge=0, description="return entries with seq > after"),
+    after: Annotated[Cursor, Query(description="return entries with seq > after")] = 0,
     limit: int = Query(100, ge=1, le=1000),
     asset: str | None = None,
 ) -> object:
@@ -48,11 +48,11 @@ def list_entries(
 
 @router.get("/entries/{seq}/proof", response_model=ProofOut, dependencies=allow(Permission.AUDIT_READ))
 def inclusion_proof(
-    seq: int,
+    seq: Seq,
     request: Request,
     session: SessionDep,
     who: PrincipalDep,
-    tree_size: int | None = Query(None, ge=1),
+    tree_size: Seq | None = None,
 ) -> object:
     """RFC 6962 audit path of leaf seq-1 (default: against the latest signed checkpoint that covers it,
     signed now when none does). `checkpoint` is the signed checkpoint of exactly `tree_size` (null only for
@@ -103,8 +103,8 @@ def export(
     session: SessionDep,
     who: PrincipalDep,
     format: str = Query("jsonl", pattern="^(jsonl|csv)$"),
-    from_seq: int | None = Query(None, ge=1),
-    to_seq: int | None = Query(None, ge=1),
+    from_seq: Seq | None = None,
+    to_seq: Seq | None = None,
     asset: str | None = None,
 ) -> StreamingResponse:
     """JSON Lines ending in a signed checkpoint (verify with `aurigraph audit verify`), or CSV."""
