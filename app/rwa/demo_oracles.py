@@ -98,10 +98,10 @@ def seed_oracles(
     for f in FEEDS:
         out.feeds[f.pair] = _feed(sm, web3s, f, sender)
     settle()
-    with sm.begin() as session:
-        for symbol, rule in [*RULES.items(), ("AUR-GB27", _bond_appraisal(now))]:
+    for symbol, rule in [*RULES.items(), ("AUR-GB27", _bond_appraisal(now))]:
+        with sm.begin() as session:  # one each: a rule reads the chain before it writes (SQLite's lock)
             pricing.set_rule(session, actor=ACTOR, symbol=symbol, data=rule, value=value)
-            out.rules.append(symbol)
+        out.rules.append(symbol)
     with sm.begin() as session:
         asset = asset_by_symbol(session, "GOLD-LBMA")
         out.position_id = positions.open_position(session, actor=ACTOR, asset=asset, terms=LOAN).id

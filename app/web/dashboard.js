@@ -82,12 +82,16 @@ function guardFailures(text) {
 }
 
 // What the page knows of a feed: the server's last read (health), else the newest valuation priced by it.
+// Stale when its answer is older than heartbeat + grace, or when the newest valuation it priced is marked
+// stale (a guard failed: the last good answer was used); unknown when nothing has read it yet.
 function feedView(feed, seen) {
   const h = feed.health ?? seen[feed.pair] ?? null;
   const updated = h?.updated_at ?? null;
   const a = age(updated);
   let health = "unknown";
-  if (a !== null) health = a <= feed.heartbeat_s + feed.grace_s ? "fresh" : "stale";
+  if (a !== null) health = a <= feed.heartbeat_s + feed.grace_s && !seen[feed.pair]?.stale ? "fresh" : "stale";
+  const failed = seen[feed.pair]?.stale ? seen[feed.pair].failed ?? [] : [];
+  if (failed.length && failed.every((g) => g === "market_closed")) health = "market_closed";  // not an alarm
   return { price: h?.price ?? null, round: h?.round_id ?? null, updated, age: a, health, avail: h?.availability ?? null };
 }
 
@@ -137,12 +141,16 @@ async function history(symbol, currency) {
 async function renderAssets() {
   const assets = await api("/v1/assets");
   const lines = await Promise.all(assets.map(assetLine));
+  // the newest valuation priced by each feed: its answer, and whether the guards let it through
   const seen = {};
   for (const l of lines) {
     const f = l.value?.feed;
-    if (f && !(f.pair in seen)) {
-      seen[f.pair] = { updated_at: f.updated_at, round_id: f.round_id, price: l.value.feed.answer && f.decimals !== null
-        ? scaled(f.answer, f.decimals) : null, availability: null };
+    if (f && !(seen[f.pair]?.block > l.value.block_number)) {
+      seen[f.pair] = {
+        updated_at: f.updated_at, round_id: f.round_id, availability: null, block: l.value.block_number,
+        price: f.answer !== null && f.decimals !== null ? scaled(f.answer, f.decimals) : null,
+        stale: l.value.stale, failed: l.value.failed,
+      };
     }
   }
   // the chart shows the asset clicked last, else the one whose value moved last (#asset=SYMBOL to choose)
