@@ -18,6 +18,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 from app.config import Settings
 from app.main import create_app
 from app.rwa import audit
+from app.rwa.audit_key import signer
 from tests.conftest import make_database
 from tests.rwa.factories import make_asset, make_key
 
@@ -122,7 +123,7 @@ def test_timestamps_are_utc_aware_in_contracts_and_proof_checkpoints(
     assert _aware(shown["created_at"]), shown["created_at"]
     assert all(_aware(c["created_at"]) for c in client.get("/v1/contracts", headers=auth).json())
     with client.app.state.sessionmaker.begin() as s:
-        _checkpoint(s)
+        _checkpoint(s, client.app.state.settings)
     proof = client.get("/v1/audit/entries/1/proof", headers=auth)
     assert proof.status_code == 200, proof.text
     assert proof.json()["checkpoint"] is not None and _aware(proof.json()["checkpoint"]["created_at"])
@@ -131,6 +132,6 @@ def test_timestamps_are_utc_aware_in_contracts_and_proof_checkpoints(
         assert _aware(entry["created_at"])
 
 
-def _checkpoint(session: Session) -> None:
-    make_asset(session)  # a few audit entries, then a signed checkpoint over them
-    audit.checkpoint(session)
+def _checkpoint(session: Session, settings: Settings) -> None:
+    make_asset(session)  # a few audit entries, then a checkpoint signed with the server's key
+    audit.checkpoint(session, signer(settings))
