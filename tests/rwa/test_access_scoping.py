@@ -176,3 +176,24 @@ def test_only_the_holder_moves_its_units_with_a_plain_transfer(api):
     # the pre-check stays open to operators: it moves nothing
     r = api.call("POST", f"/v1/assets/{sym}/can-transfer", token=operators[1], json=move)
     assert r.status_code == 200
+
+
+def test_a_recovery_registers_a_new_wallet_only_for_the_identitys_stewards(api):
+    """Item 1 through the recovery door: a recovery to an unknown wallet registers it to the lost wallet's
+    identity, so an agent of issuer A's asset may do it only for an identity A onboarded; to a wallet the
+    identity already has, any agent of the asset may."""
+    lost, own, fresh = address("rc-lost"), address("rc-own"), address("rc-fresh")
+    with api.sm.begin() as s:
+        issuer_a, issuer_b = make_issuer(s), make_issuer(s)
+        sym = make_asset(s, issuer=issuer_a).symbol
+        make_investor(s, lost, own, issuer_id=issuer_b.id)  # onboarded by B, holds A's units
+        ledger.issue(s, actor=ACTOR, symbol=sym, wallet=lost, units=5)
+        agent_a = make_key(s, "agent", assets=[sym])
+        size = audit_size(s)
+    body = {"lost_wallet": lost, "new_wallet": fresh}
+    r = api.call("POST", f"/v1/assets/{sym}/recovery", token=agent_a, json=body)
+    assert r.status_code == 403 and r.json()["code"] == "FORBIDDEN", r.text
+    with api.sm.begin() as s:
+        assert audit_size(s) == size and identities.identity_of_wallet(s, fresh) is None
+    r = api.call("POST", f"/v1/assets/{sym}/recovery", token=agent_a, json={**body, "new_wallet": own})
+    assert r.status_code == 201 and r.json()["units"] == "5", r.text

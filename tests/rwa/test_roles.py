@@ -74,7 +74,7 @@ class Ctx:
     def fresh_holder(self) -> str:
         w = address(unique("holder-"))
         with self.api.sm.begin() as s:
-            make_investor(s, w)
+            make_investor(s, w, issuer_id=self.issuer_id)  # its stewards may register its new wallet
         self.fund(w)
         return w
 

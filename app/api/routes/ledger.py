@@ -19,7 +19,7 @@ from app.api.schemas import (
     TransferIn,
     VerdictOut,
 )
-from app.rwa import access, agent, ledger
+from app.rwa import access, agent, identities, identity_access, ledger
 from app.rwa.access import Permission
 from app.rwa.group_commit import KeyedTransfer
 from app.rwa.repo import asset_by_symbol
@@ -115,6 +115,12 @@ def unfreeze(symbol: str, body: FreezeIn, session: SessionDep, who: PrincipalDep
 
 @router.post("/recovery", status_code=201, response_model=MovementOut, dependencies=allow(Permission.ENFORCE))
 def recovery(symbol: str, body: RecoveryIn, session: SessionDep, who: PrincipalDep) -> object:
-    """ERC-3643 recoveryAddress: a lost wallet's units, frozen units and freeze move to a new wallet."""
+    """ERC-3643 recoveryAddress: a lost wallet's units, frozen units and freeze move to a new wallet.
+
+    A new wallet not yet registered is registered to the lost wallet's identity: that changes the identity
+    (for every asset), so only its stewards may (the onboarding issuer, its assets' agents, an admin)."""
     who.require(Permission.ENFORCE, asset_by_symbol(session, symbol))
+    owner = identities.identity_of_wallet(session, body.lost_wallet)
+    if owner is not None and identities.identity_of_wallet(session, body.new_wallet) is None:
+        identity_access.require_steward(session, who, owner)
     return agent.recover(session, actor=who.actor, symbol=symbol, lost=body.lost_wallet, new=body.new_wallet)
