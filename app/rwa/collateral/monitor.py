@@ -18,7 +18,7 @@ from app.rwa.collateral.models import CollateralPosition
 from app.rwa.collateral.ratio import State, classify, collateral_ratio, collateral_value, round_value
 from app.rwa.models import Asset, Wallet
 from app.rwa.repo import utcnow
-from app.rwa.valuation.engine import ROUND_LISTENERS
+from app.rwa.valuation.listeners import ROUND_LISTENERS
 from app.rwa.valuation.query import UnitValue, value_per_unit
 
 ALERTS = {
