@@ -32,9 +32,9 @@ def test_a_polled_feed_on_anvil_values_the_asset(world, anvil):
     world.price(symbol, kind="units", feed_pair="XAG/USD", base_units=10**18, currencies=["USD"])
     assert world.valuation(symbol)["value"] == "25.00"  # read over HTTP when the rule was set
 
-    assert world.engine.poll_remote() == set()  # nothing moved since
+    assert world.engine.poll() == set()  # nothing moved since
     push_answer(w3, remote, Decimal("26.5"), owner)
-    assert world.engine.poll_remote() == {_asset_id(world, symbol)}
+    assert world.engine.poll() == {_asset_id(world, symbol)}
     v = world.valuation(symbol)
     assert v["value"] == "26.50" and v["feed"]["round_id"] == "2" and v["feed"]["address"] == remote
     assert v["block_number"] == world.app.state.chain.head_number

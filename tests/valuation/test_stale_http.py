@@ -8,8 +8,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from app.metrics import FEED_AVAILABILITY
 from app.oracles.chainlink import push_answer
 from app.rwa.alerts.models import Alert
+from app.rwa.repo import asset_by_symbol
 
 OUNCE = 10**18
 
@@ -81,3 +83,28 @@ def test_a_non_positive_answer_on_chain_keeps_the_last_good_value_marked(world):
         assert v["stale"] is True and v["failed"] == ["non_positive"] and v["value"] == "2000.00"
     world.push("XAU/USD", "2010")
     assert world.valuation(gold)["stale"] is False and world.valuation(gold)["value"] == "2010.00"
+
+
+def test_a_feed_that_stops_updating_goes_stale_on_the_poll(world):
+    world.feed("XAU/USD", "2000", heartbeat_s=60)
+    gold, _ = world.asset(OUNCE)
+    world.price(gold, kind="units", feed_pair="XAU/USD", base_units=OUNCE, currencies=["USD"])
+    engine = world.engine
+    assert engine.poll() == set()  # fresh, as at the last look: nothing to do
+    world.rpc("evm_increaseTime", 120)  # no block, no log: only the clock moves past the heartbeat
+    assert engine.poll() == {engine_asset_id(world, gold)}
+    v = world.valuation(gold)
+    assert v["stale"] is True and v["failed"] == ["stale"] and v["value"] == "2000.00"
+    assert [a["kind"] for a in alerts(world)] == ["feed_stale"]
+    world.rpc("evm_increaseTime", 60)
+    assert engine.poll() == set()  # still stale (a minute more): no new round, no second alert
+    world.push("XAU/USD", "2050")
+    assert world.valuation(gold)["stale"] is False
+    assert engine.poll() == set()
+    assert [a["kind"] for a in alerts(world)] == ["feed_stale", "feed_recovered"]
+    assert 0 < FEED_AVAILABILITY.labels(pair="XAU/USD")._value.get() < 1
+
+
+def engine_asset_id(world, symbol):  # type: ignore[no-untyped-def]
+    with world.api.sm() as session:
+        return asset_by_symbol(session, symbol).id

@@ -102,7 +102,7 @@ class ValuationEngine:
                     self.catch_up(item[0])
                 if time.monotonic() >= next_poll:
                     next_poll = time.monotonic() + self.poll_s
-                    self.poll_remote()
+                    self.poll()
             except Exception:  # a bad round must not end the worker; the next block tries again
                 log.exception("valuation round failed")
             finally:
@@ -142,20 +142,34 @@ class ValuationEngine:
         changed = {local[a] for a in chainio.updated(self.web3s, start, head, local) if a in local}
         return self.run_round(self.block_ref(head), changed, specs) if changed else set()
 
-    def poll_remote(self) -> set[int]:
-        """Feeds on other networks: a round for those whose answer (feed, round) moved since last read."""
+    def poll(self) -> set[int]:
+        """Every poll_s, every feed: on other networks a new (feed, round) is a round; and any feed whose
+        freshness flipped since the last look (a feed that stops updating goes stale without a single log)
+        revalues its assets, marked, and shows in the availability metric and a feed_stale alert."""
         with self.sm() as session:
             specs = all_specs(session)
-            remote = [s for s in specs.values() if s.network != "local"]
-            if not remote:
+            if not specs:
                 return set()
-            before = {s.pair: self.book.seen.get(s.pair) for s in remote}
-            now = utcnow()
-            quotes = {s.pair: q for s in remote if (q := self.book.read(session, s, now)) is not None}
-        changed = {p for p in quotes if self.book.seen.get(p) != before[p]}
-        if not changed:
-            return set()
-        return self.run_round(BlockRef(self.chain.head_number, now), changed, specs, quotes)
+            head = self.block_ref(self.chain.head_number)
+            # our chain's clock (evm_increaseTime included) runs on between blocks: staleness is judged on it
+            # whole seconds, as block times: the next block's time is never before this round's
+            now = max(head.time, datetime.fromtimestamp(int(time.time()) + self.chain.time_offset, UTC))
+            self.web3s.pin(head.number)
+            before = {p: (self.book.seen.get(p), self.book.fresh.get(p)) for p in specs}
+            wall = utcnow()  # other networks' feeds are judged on real time
+            quotes = {
+                p: q
+                for p, spec in specs.items()
+                if (q := self.book.read(session, spec, now if spec.network == "local" else wall)) is not None
+            }
+        changed = set()
+        for pair, spec in specs.items():
+            seen, fresh = before[pair]
+            flipped = fresh is not None and self.book.fresh.get(pair) != fresh
+            moved = spec.network != "local" and self.book.seen.get(pair) != seen
+            if flipped or moved:
+                changed.add(pair)
+        return self.run_round(BlockRef(head.number, now), changed, specs, quotes) if changed else set()
 
     def run_round(
         self,

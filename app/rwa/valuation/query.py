@@ -75,10 +75,11 @@ def latest(session: Session, asset_id: int, currency: str, as_of: AsOf = AsOf())
     if as_of.block is not None:
         stmt = stmt.where(Valuation.block_number <= as_of.block)
         stmt = stmt.order_by(Valuation.block_number.desc(), Valuation.id.desc())
-    else:
-        if as_of.at is not None:
-            stmt = stmt.where(Valuation.block_time <= as_of.at)
+    elif as_of.at is not None:
+        stmt = stmt.where(Valuation.block_time <= as_of.at)
         stmt = stmt.order_by(Valuation.block_time.desc(), Valuation.id.desc())
+    else:  # the current value: the last one appended
+        stmt = stmt.order_by(Valuation.id.desc())
     return session.scalars(stmt.limit(1)).first()
 
 

@@ -28,6 +28,7 @@ class QuoteBook:
         self.reader, self.availability = reader, availability
         self.last_good: dict[str, PriceQuote] = {} if shared is None else shared.last_good
         self.seen: dict[str, tuple[str, int]] = {} if shared is None else shared.seen  # pair -> source, round
+        self.fresh: dict[str, bool] = {} if shared is None else shared.fresh  # as of the last read
         self._seeded: set[str] = set()
 
     def previous(self, session: Session, spec: FeedSpec) -> PriceQuote | None:
@@ -56,6 +57,7 @@ class QuoteBook:
             self.last_good[spec.pair] = quote
         if quote is not None:
             self.seen[spec.pair] = (quote.feed_address, quote.round_id)
+        self.fresh[spec.pair] = quote is not None and not quote.stale
         self.availability.observe(spec.pair, quote, now)
         return quote
 
