@@ -6,7 +6,7 @@ valuation engine's worker has committed the valuation of that block, for --pushe
 
 The clock starts when the push's transaction is sent (eth_sendTransaction through the in-process provider,
 automine) and stops when the engine reports the block processed (its round committed, ROUND_LISTENERS run).
-Set-up (untimed) as bench/valuation_round.py: a fresh database, XAU/USD + EUR/USD + GBP/USD feeds, N assets."""
+Set-up (untimed) as in bench/valuation_round.py: a fresh database, three feeds, N assets."""
 
 from __future__ import annotations
 
@@ -22,18 +22,17 @@ from sqlalchemy import create_engine, func, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.valuation_round import PG, database, seed  # noqa: E402
-
-from app.config import Settings  # noqa: E402
-from app.db import make_engine, make_sessionmaker  # noqa: E402
-from app.evm.chain import Chain  # noqa: E402
-from app.evm.rpc import Rpc  # noqa: E402
-from app.migrate import upgrade  # noqa: E402
-from app.oracles.chainlink import deploy_aggregator, push_answer  # noqa: E402
-from app.oracles.provider import make_web3  # noqa: E402
-from app.rwa.valuation import chainio, feeds  # noqa: E402
-from app.rwa.valuation.engine import ValuationEngine  # noqa: E402
-from app.rwa.valuation.models import Valuation  # noqa: E402
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker
+from app.evm.chain import Chain
+from app.evm.rpc import Rpc
+from app.migrate import upgrade
+from app.oracles.chainlink import deploy_aggregator, push_answer
+from app.oracles.provider import make_web3
+from app.rwa.valuation import chainio, feeds
+from app.rwa.valuation.engine import ValuationEngine
+from app.rwa.valuation.models import Valuation
+from bench.valuation_round import PG, database, seed
 
 
 def main() -> None:

@@ -25,17 +25,17 @@ from sqlalchemy import create_engine, insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.config import Settings  # noqa: E402
-from app.db import make_engine, make_sessionmaker  # noqa: E402
-from app.evm.chain import Chain  # noqa: E402
-from app.evm.rpc import Rpc  # noqa: E402
-from app.migrate import upgrade  # noqa: E402
-from app.oracles.chainlink import deploy_aggregator, push_answer  # noqa: E402
-from app.oracles.provider import make_web3  # noqa: E402
-from app.rwa.models import Asset, Issuer  # noqa: E402
-from app.rwa.valuation import chainio, feeds  # noqa: E402
-from app.rwa.valuation.engine import ValuationEngine  # noqa: E402
-from app.rwa.valuation.models import PricingRule  # noqa: E402
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker
+from app.evm.chain import Chain
+from app.evm.rpc import Rpc
+from app.migrate import upgrade
+from app.oracles.chainlink import deploy_aggregator, push_answer
+from app.oracles.provider import make_web3
+from app.rwa.models import Asset, Issuer
+from app.rwa.valuation import chainio, feeds
+from app.rwa.valuation.engine import ValuationEngine
+from app.rwa.valuation.models import PricingRule
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -60,8 +60,8 @@ def seed(sm, n: int, currencies: list[str]) -> None:  # type: ignore[no-untyped-
             for i in range(1, n + 1)
         ])  # fmt: skip
         s.execute(insert(PricingRule.__table__), [
-            {"asset_id": i, "kind": "units", "feed_pair": "XAU/USD", "base_units": 10**18, "currencies": currencies,
-             "updated_at": now}
+            {"asset_id": i, "kind": "units", "feed_pair": "XAU/USD", "base_units": 10**18,
+             "currencies": currencies, "updated_at": now}
             for i in range(1, n + 1)
         ])  # fmt: skip
 
