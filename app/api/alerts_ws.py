@@ -80,14 +80,17 @@ class _Hub:
     async def _run(self) -> None:
         while self.listeners:
             await asyncio.sleep(self.state.settings.alert_stream_poll_s)
-            try:
-                alerts = await run_in_threadpool(self.fetch, self.cursor)
-            except Exception:  # the database may be busy: try again at the next poll
-                continue
-            for alert in alerts:
-                self.cursor = alert["seq"]
-                for listener in list(self.listeners):
-                    listener.offer(alert)
+            while True:  # after a burst of more than BATCH, read on before sleeping
+                try:
+                    alerts = await run_in_threadpool(self.fetch, self.cursor)
+                except Exception:  # the database may be busy: try again at the next poll
+                    break
+                for alert in alerts:
+                    self.cursor = alert["seq"]
+                    for listener in list(self.listeners):
+                        listener.offer(alert)
+                if len(alerts) < BATCH:
+                    break
 
 
 def _hub(state: Any) -> _Hub:

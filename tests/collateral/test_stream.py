@@ -59,3 +59,16 @@ def test_keys_are_checked_and_scoped(api):
         raise_one(api, asset=other.symbol)
         expected = raise_one(api, asset=mine.symbol)
         assert recv(ws)["alert"]["id"] == expected  # the other issuer's alert was not sent
+
+
+def test_a_burst_larger_than_one_read_arrives_whole_and_in_order(api):
+    from app.api.alerts_ws import BATCH
+
+    with api.client.websocket_connect("/v1/alerts/stream", headers=api.headers()) as ws:
+        recv(ws)
+        with api.sm.begin() as session:  # one transaction: all become visible at once
+            uids = [
+                service.raise_alert(session, kind="burst", subject=f"s{i}", severity="info", payload={}).uid
+                for i in range(BATCH + 3)
+            ]
+        assert [recv(ws)["alert"]["id"] for _ in uids] == uids
