@@ -135,3 +135,12 @@ def test_timestamps_are_utc_aware_in_contracts_and_proof_checkpoints(
 def _checkpoint(session: Session, settings: Settings) -> None:
     make_asset(session)  # a few audit entries, then a checkpoint signed with the server's key
     audit.checkpoint(session, signer(settings))
+
+
+def test_file_answers_declare_their_media_types(doc: dict[str, Any]) -> None:
+    export = doc["paths"]["/v1/audit/export"]["get"]["responses"]["200"]["content"]
+    assert set(export) == {"application/x-ndjson", "text/csv"}
+    path = "/v1/assets/{symbol}/documents/{name}/content"
+    download = doc["paths"][path]["get"]["responses"]["200"]["content"]
+    assert {"application/pdf", "application/octet-stream"} <= set(download)
+    assert "application/json" not in download or download["application/json"]["schema"]["format"] == "binary"

@@ -97,7 +97,12 @@ def _chunks(f: IO[Any]) -> Iterator[bytes]:
             yield chunk if isinstance(chunk, bytes) else chunk.encode()
 
 
-@router.get("/export", response_class=StreamingResponse, dependencies=allow(Permission.AUDIT_READ))
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    dependencies=allow(Permission.AUDIT_READ),
+    responses={200: {"content": {"application/x-ndjson": {"schema": {"type": "string"}}, "text/csv": {}}}},
+)
 def export(
     request: Request,
     session: SessionDep,

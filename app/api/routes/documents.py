@@ -14,6 +14,7 @@ from app.rwa.access import Permission
 from app.rwa.repo import asset_by_symbol
 
 router = APIRouter(prefix="/assets/{symbol}/documents", tags=["documents"])
+SERVED = sorted(documents.SAFE_MEDIA_TYPES | {"application/octet-stream"})
 
 
 @router.get("", response_model=list[DocumentOut], dependencies=allow(Permission.DOCS_READ))
@@ -62,7 +63,13 @@ def get_document(symbol: str, name: str, session: SessionDep, who: PrincipalDep)
     return documents.get_document(session, symbol, name)
 
 
-@router.get("/{name}/content", response_class=Response, dependencies=allow(Permission.DOCS_READ))
+@router.get(
+    "/{name}/content",
+    response_class=Response,
+    dependencies=allow(Permission.DOCS_READ),
+    # what a generated client gets: the file itself, as one of the safe types it is served as
+    responses={200: {"content": {t: {"schema": {"type": "string", "format": "binary"}} for t in SERVED}}},
+)
 def download(
     symbol: str,
     name: str,
