@@ -200,6 +200,7 @@ def demo(
     """Seed a small realistic registry: an issuer, 3 assets, 12 verified investors in 11 countries, transfers
     (some refused), freezes, a forced transfer, a recovery, documents and demo API keys; then price feeds on
     our chain, pricing rules, a gold-backed loan and a few price rounds (app/cli_demo.py). Runs once."""
+    from app import cli_demo
     from app.rwa import audit
     from app.rwa.audit_key import startup_key
     from app.rwa.demo import seed
@@ -217,6 +218,7 @@ def demo(
             audit.checkpoint(session)
     except AlreadySeeded as exc:
         typer.echo(str(exc))
+        cli_demo.run(rpc)  # the oracle half, unless it is there too (it may have failed the first time)
         return
     typer.echo(f"seeded {', '.join(s.assets)}; {s.investors} verified investors; {s.movements} movements")
     for what, code in s.refused:
@@ -224,8 +226,6 @@ def demo(
     typer.echo(f"{s.documents} documents under {settings.documents_dir}")
     for role, token in s.keys.items():
         typer.echo(f"  {role:8s} key: {token}")
-    from app import cli_demo
-
     cli_demo.run(rpc)  # feeds, pricing rules, a loan, price rounds
 
 

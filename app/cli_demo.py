@@ -39,12 +39,16 @@ class RemoteChain:
 
 
 def run(rpc: str | None) -> None:
+    from app.cli import _registry_session
     from app.cli_feeds import _chain, _sender
     from app.rwa.collateral import monitor
-    from app.rwa.demo_oracles import seed_oracles
-    from app.rwa.errors import RwaError
+    from app.rwa.demo_oracles import ALREADY, seed_oracles, seeded
+    from app.rwa.errors import AlreadySeeded, RwaError
     from app.rwa.valuation.engine import ValuationEngine
 
+    if seeded(_registry_session()):  # before opening the chain (a server may hold it)
+        typer.echo(ALREADY)
+        return
     monitor.install()  # positions are revalued in the rounds of an in-process engine too
     with _chain(rpc) as (sm, web3s, engine):
         try:
@@ -61,6 +65,9 @@ def run(rpc: str | None) -> None:
                     value=engine.value_now,
                     settle=lambda: engine.wait_for(engine.chain.head_number),
                 )
+        except AlreadySeeded as exc:
+            typer.echo(str(exc))
+            return
         except RwaError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None

@@ -17,13 +17,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.rwa import audit
 from app.rwa.collateral import positions
 from app.rwa.demo import ACTOR, wallet
+from app.rwa.errors import AlreadySeeded
 from app.rwa.repo import asset_by_symbol, utcnow
 from app.rwa.valuation import chainio, feeds, pricing
+from app.rwa.valuation.models import Feed
 
 NAV_PAIR = "AURORA-LIS-NAV/EUR"  # the Lisbon tower fund's NAV per unit, published by its administrator
 DAY = 86_400  # Chainlink's heartbeat for XAU/USD, EUR/USD and GBP/USD on mainnet; a NAV is struck daily
@@ -94,6 +97,8 @@ def seed_oracles(
     """Feeds, rules, a loan and rounds, as described above. `value` prices a new rule at once (the
     in-process engine's `value_now`); `settle` waits until the engine has valued the chain's head."""
     now = now or utcnow()
+    if seeded(sm):
+        raise AlreadySeeded(ALREADY)
     out = OracleSummary()
     for f in FEEDS:
         out.feeds[f.pair] = _feed(sm, web3s, f, sender)
@@ -113,6 +118,14 @@ def seed_oracles(
     with sm.begin() as session:
         audit.checkpoint(session)  # the demo's oracle entries under a signed checkpoint too
     return out
+
+
+ALREADY = "the demo's feeds are already registered; nothing was changed"
+
+
+def seeded(sm: sessionmaker[Session]) -> bool:
+    with sm() as session:
+        return session.scalar(select(Feed.id).where(Feed.pair.in_([f.pair for f in FEEDS]))) is not None
 
 
 def _feed(sm: sessionmaker[Session], web3s: chainio.PinnedWeb3s, f: DemoFeed, sender: str) -> str:
