@@ -214,7 +214,7 @@ async function renderChart(line) {
   if (!state.chart) {
     state.chart = new Chart(canvas, {
       type: "line",
-      data: { labels, datasets: [{ label: line.currency, data, borderColor: "#1f5fbf", tension: 0.2, pointRadius: 3 }] },
+      data: { labels, datasets: [{ label: line.currency, data, borderColor: "#1f5fbf", tension: 0, pointRadius: 3 }] },
       options: { animation: false, maintainAspectRatio: false, plugins: { legend: { display: false } } },
     });
   } else {
