@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Context, Decimal
+from decimal import ROUND_05UP, ROUND_HALF_EVEN, Context, Decimal
 
 from app.oracles.base import PriceQuote
 from app.oracles.fx import convert, minor_units, to_minor
@@ -41,9 +41,19 @@ def fx_path(src: str, dst: str, pairs: Collection[str]) -> tuple[Leg, ...] | Non
     return None
 
 
+# A unit value is multiplied by up to 2**256 units (78 digits) before the total is rounded to cents, so it
+# needs far more significant digits than one amount does: 300, rounded to odd (ROUND_05UP) where a quotient
+# does not terminate. Its error (< 1e-220 relative) then stays far below the distance of any true total from
+# a rounding tie, and a product of it never lands exactly on one: the total rounds as the exact value would
+# (tests/valuation/test_rows_property.py checks it against 500-digit arithmetic).
+UNIT_CONTEXT = Context(prec=300, rounding=ROUND_05UP)
+
+
 def apply_fx(amount: Decimal, legs: tuple[Leg, ...], quotes: Mapping[str, PriceQuote]) -> Decimal:
+    ctx = UNIT_CONTEXT
     for leg in legs:
-        amount = convert(amount, quotes[leg.pair].price, inverse=leg.inverse)
+        rate = quotes[leg.pair].price
+        amount = ctx.divide(amount, rate) if leg.inverse else ctx.multiply(amount, rate)
     return amount
 
 
@@ -63,8 +73,9 @@ def leg_record(leg: Leg, quote: PriceQuote) -> dict[str, object]:
 def unit_value(
     price: Decimal, base_units: int, legs: tuple[Leg, ...], quotes: Mapping[str, PriceQuote]
 ) -> Decimal:
-    """Exact value of one base unit in the target currency (price is for `base_units` base units)."""
-    return apply_fx(convert(price, Decimal(base_units), inverse=True), legs, quotes)
+    """Value of one base unit in the target currency (price is for `base_units` base units): exact when the
+    division terminates (a power of ten always does), else to 300 significant digits, rounded to odd."""
+    return apply_fx(UNIT_CONTEXT.divide(price, Decimal(base_units)), legs, quotes)
 
 
 def amount_value(units: int, unit: Decimal, currency: str) -> Decimal:
@@ -78,7 +89,7 @@ class Totals:
     once, half-even, to the currency's minor units: the same result as `amount_value`."""
 
     def __init__(self) -> None:
-        self._ctx = Context(prec=400, rounding=ROUND_HALF_EVEN)
+        self._ctx = Context(prec=500, rounding=ROUND_HALF_EVEN)  # 78 + 300 digits and more: exact
         self._exp: dict[str, Decimal] = {}
 
     def __call__(self, units: int, unit: Decimal, currency: str) -> Decimal:

@@ -8,11 +8,12 @@ answer, marked stale, and never stops the other assets."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -44,6 +45,15 @@ class BlockRef:
     time: datetime
 
 
+def _exclusive(method: Callable[..., set[int]]) -> Callable[..., set[int]]:
+    @functools.wraps(method)
+    def run(self: ValuationEngine, *args: Any) -> set[int]:
+        with self._busy:
+            return method(self, *args)
+
+    return run
+
+
 class ValuationEngine:
     def __init__(self, sm: sessionmaker[Session], chain: Any, dispatch: Dispatch, *, poll_s: float = 15.0):
         self.sm, self.chain, self.dispatch, self.poll_s = sm, chain, dispatch, poll_s
@@ -58,6 +68,9 @@ class ValuationEngine:
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # rounds one at a time, whoever calls (the worker, or a test or tool calling poll() directly):
+        # the worker's Web3 is pinned per round and the quote book compares before and after a read
+        self._busy = threading.RLock()
 
     # -- life ---------------------------------------------------------------------------------------
     def start(self) -> ValuationEngine:
@@ -115,6 +128,7 @@ class ValuationEngine:
     def block_ref(self, number: int) -> BlockRef:
         return BlockRef(number, datetime.fromtimestamp(self.chain.header(number).timestamp, UTC))
 
+    @_exclusive
     def process_block(self, number: int) -> set[int]:
         with self.sm() as session:
             specs = all_specs(session)
@@ -125,6 +139,7 @@ class ValuationEngine:
         changed = {local[a] for a in chainio.updated(self.web3s, number, number, local) if a in local}
         return self.run_round(self.block_ref(number), changed, specs) if changed else set()
 
+    @_exclusive
     def catch_up(self, head: int) -> set[int]:
         """Blocks mined while no engine ran (a restart, a CLI without one): feeds whose AnswerUpdated
         appeared after the newest valuation are read at the head and their assets revalued there once.
@@ -142,6 +157,7 @@ class ValuationEngine:
         changed = {local[a] for a in chainio.updated(self.web3s, start, head, local) if a in local}
         return self.run_round(self.block_ref(head), changed, specs) if changed else set()
 
+    @_exclusive
     def poll(self) -> set[int]:
         """Every poll_s, every feed: on other networks a new (feed, round) is a round; and any feed whose
         freshness flipped since the last look (a feed that stops updating goes stale without a single log)

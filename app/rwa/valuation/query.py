@@ -149,7 +149,7 @@ def portfolio(session: Session, identity_id: int, currency: str, asset_ids: set[
 
 def total(lines: list[Line], currency: str) -> Decimal:
     """The exact sum of the lines' values (wide enough never to round), then rounded once."""
-    with localcontext(Context(prec=400)):
+    with localcontext(Context(prec=1000)):
         exact = sum(
             (convert(Decimal(x.units), x.valuation.unit_value, inverse=False) for x in lines if x.valuation),
             Decimal(0),
