@@ -1,7 +1,9 @@
 """Roles, permissions and the principal behind an API key: the table every endpoint checks.
 
 Scope: an issuer key acts for one issuer's assets, an agent key for named assets, an investor key for one
-identity's wallets; admin, auditor and developer keys are unscoped (within what their role allows)."""
+identity's wallets; admin, auditor and developer keys are unscoped (within what their role allows).
+Two rules beyond the table: a plain transfer moves only the key's own identity's units (`check_holder`),
+and an identity is changed only by its stewards (app/rwa/identity_access.py)."""
 
 from __future__ import annotations
 
