@@ -4,7 +4,10 @@ issuer (1), a plain transfer moves only the holder's own units (2), an emptied w
 
 from __future__ import annotations
 
-from app.rwa import identities, ledger
+import threading
+
+from app.rwa import identities, keys, ledger
+from app.rwa.errors import LastAdminKey
 from tests.rwa.factories import (
     ACTOR,
     address,
@@ -197,3 +200,31 @@ def test_a_recovery_registers_a_new_wallet_only_for_the_identitys_stewards(api):
         assert audit_size(s) == size and identities.identity_of_wallet(s, fresh) is None
     r = api.call("POST", f"/v1/assets/{sym}/recovery", token=agent_a, json={**body, "new_wallet": own})
     assert r.status_code == 201 and r.json()["units"] == "5", r.text
+
+
+def test_two_admins_revoking_each_other_at_once_leave_one_admin(sm):
+    """The check of item 17 holds under concurrency: the second revocation waits for the first (row locks
+    on PostgreSQL, the write lock on SQLite) and then sees that its key would be the last."""
+    with sm.begin() as s:
+        first, second = _prefix(make_key(s, "admin")), _prefix(make_key(s, "admin"))
+    outcome: list[BaseException | None] = []
+
+    def revoke_second() -> None:
+        try:
+            with sm.begin() as s2:
+                keys.revoke_key(s2, actor=ACTOR, prefix=second)
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    with sm.begin() as s1:
+        keys.revoke_key(s1, actor=ACTOR, prefix=first)
+        other = threading.Thread(target=revoke_second)
+        other.start()
+        other.join(0.5)
+        assert other.is_alive()  # waits for this transaction
+    other.join(15)
+    assert len(outcome) == 1 and isinstance(outcome[0], LastAdminKey)
+    with sm.begin() as s:
+        active = [k.prefix for k in keys.list_keys(s) if k.role == "admin" and k.revoked_at is None]
+    assert active == [second]
