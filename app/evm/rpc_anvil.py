@@ -96,13 +96,20 @@ class AnvilMethods:
                 self.chain.mine(1)
 
     def mine_blocks(self, blocks: int, interval: int | None) -> None:
-        """anvil_mine: ``blocks`` blocks, each ``interval`` seconds after the one before when given."""
+        """anvil_mine: ``blocks`` blocks; with an interval the first comes ``interval`` seconds after the
+        latest block (or the clock, when later), as on anvil, and the others exactly ``interval`` apart
+        (as on Hardhat; anvil adds the wall time that passes while it mines). Our blocks are at least
+        1 s apart, so an interval of 0 counts as 1."""
         if blocks > MAX_BLOCKS:
             raise InvalidParams(f"at most {MAX_BLOCKS} blocks at once")
-        if interval is None:
+        if interval is None or blocks == 0:
             self.chain.mine(blocks)
             return
+        step = max(interval, 1)
         with self.chain.lock:
-            for _ in range(blocks):
-                self.chain.increase_time(interval)
-                self.chain.mine(1)
+            # the first by the chain's own rule (a timestamp set with evm_setNextBlockTimestamp wins, as
+            # time.increaseTo relies on); the others pinned, so later blocks count on from the last one
+            self.chain.increase_time(step)
+            self.chain.mine(1)
+            for _ in range(blocks - 1):
+                self.chain.mine(1, int(self.chain.head.timestamp) + step)

@@ -167,7 +167,9 @@ def test_snapshot_and_mine_with_an_interval_as_anvil(nodes):
             int(result(node, "eth_getBlockByNumber", hex(start + k), False)["timestamp"], 16)
             for k in (1, 2, 3)
         ]
-        assert stamps[1] - stamps[0] == stamps[2] - stamps[1] == 60
+        gaps = (stamps[1] - stamps[0], stamps[2] - stamps[1])
+        # documented: ours exactly 60 s apart (as Hardhat); anvil adds the wall time that passes meanwhile
+        assert gaps == (60, 60) if node is nodes[0] else 60 <= min(gaps) <= max(gaps) <= 62
     assert [result(n, "anvil_revert", s) for n, s in zip(nodes, sids, strict=True)] == [True, True]
     assert [int(latest(n)["number"], 16) for n in nodes] == numbers
 
