@@ -1,6 +1,7 @@
 """Real projects against a real `aurigraph serve`: the Hardhat 2 project in tests/devnode/hardhat (network
-helpers, chai matchers, impersonation, an Ignition deploy; compiled with the npm solc build) and the viem
-test-client script in tests/devnode/viem. Both are installed by scripts/setup (npm ci, per project)."""
+helpers, chai matchers, impersonation, ethers' pending event, an Ignition deploy; compiled with the npm
+solc build) and the viem test-client script in tests/devnode/viem. Both are installed by scripts/setup
+(npm ci, per project)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def test_hardhat_project_passes_against_our_node(server):
     )
     log = out.stdout + out.stderr
     assert out.returncode == 0, log[-6000:]
-    assert re.search(r"\b12 passing\b", log), log[-6000:]
+    assert re.search(r"\b13 passing\b", log), log[-6000:]
     assert "failing" not in log
     checks = ("by the fixture", "ignition", "impersonated", "changeEtherBalances", "snapshot", "TooEarly")
     for check in checks:

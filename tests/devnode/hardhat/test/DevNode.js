@@ -135,6 +135,21 @@ describe("DevToken (OpenZeppelin ERC-20) and impersonation", function () {
   });
 });
 
+describe("ethers provider events", function () {
+  it("fires provider.on('pending') for a new transaction (eth_newPendingTransactionFilter)", async function () {
+    const provider = new ethers.JsonRpcProvider(network.config.url, undefined, { polling: true, pollingInterval: 100 });
+    const [owner, other] = await ethers.getSigners();
+    const seen = [];
+    await provider.on("pending", (hash) => seen.push(hash));
+    await new Promise((r) => setTimeout(r, 500)); // the filter is installed on the first poll
+    const sent = await owner.sendTransaction({ to: other.address, value: 1n });
+    for (let i = 0; i < 100 && !seen.includes(sent.hash); i++) await new Promise((r) => setTimeout(r, 100));
+    await provider.removeAllListeners();
+    provider.destroy();
+    expect(seen).to.include(sent.hash);
+  });
+});
+
 describe("Ignition", function () {
   it("deploys the Lock module with its parameters", async function () {
     const unlockTime = (await time.latest()) + ONE_YEAR;
