@@ -14,7 +14,7 @@ import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.routes.chain import TransactionNotFound
@@ -92,6 +92,8 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     # races the services do not pre-empt (two creates of one symbol) and a database too busy to answer
     IntegrityError: (409, "CONFLICT"),
     OperationalError: (503, "DATABASE_UNAVAILABLE"),
+    # a value the database cannot hold, e.g. a NUL character, which PostgreSQL refuses in any text
+    DataError: (422, "INVALID_VALUE"),
 }
 
 
@@ -130,6 +132,8 @@ async def _registry_error(_request: Request, exc: Exception) -> Response:
     )
     if isinstance(exc, IntegrityError):
         detail = "a concurrent request changed the same record; nothing was written"
+    if isinstance(exc, DataError):  # its text holds the SQL statement: not for clients
+        detail = "a value of this request cannot be stored or compared (e.g. a NUL character)"
     return problem(status, code, detail, headers, **extra)
 
 
@@ -203,5 +207,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(e.RwaError, _registry_error)
     app.add_exception_handler(IntegrityError, _registry_error)
     app.add_exception_handler(OperationalError, _registry_error)
+    app.add_exception_handler(DataError, _registry_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
