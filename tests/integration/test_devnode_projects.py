@@ -13,17 +13,24 @@ from pathlib import Path
 
 import pytest
 
+from tests.anvilproc import AnvilProcess
 from tests.conftest import make_database
 from tests.serverproc import ROOT, ServerProcess
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.anvil]
 
 DEVNODE = ROOT / "tests" / "devnode"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("devnode-projects")
+@pytest.fixture(scope="module", params=["aurigraph", "anvil"])
+def server(request, tmp_path_factory):
+    """Our server, and anvil as the reference: the same projects pass on both, unchanged."""
+    tmp = tmp_path_factory.mktemp(f"devnode-projects-{request.param}")
+    if request.param == "anvil":
+        anvil = AnvilProcess(tmp / "anvil.log").start()
+        yield anvil
+        anvil.stop()
+        return
     gen = make_database("sqlite", tmp)
     srv = ServerProcess(next(gen), tmp / "server.log").start()
     yield srv
