@@ -1,5 +1,5 @@
 """`aurigraph demo` in process (no server: the CLI opens the chain with its own valuation engine), then the
-auditor's path: `audit export`, `audit verify --pubkey` against the published key. The export verifies
+auditor's path: export, and verify against the published key. The export verifies
 and holds the demo's feed registrations, pricing rules, pushes, the loan and its alerts (both databases)."""
 
 from __future__ import annotations
@@ -13,6 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker
+from app.rwa.audit_export import export_jsonl, verify_jsonl
+from app.rwa.audit_key import public_key, signer
 from app.rwa.demo_oracles import FEEDS, ROUNDS
 from tests.serverproc import ROOT
 
@@ -40,10 +44,14 @@ def test_the_audit_export_after_the_demo_verifies_and_holds_feeds_rules_and_aler
     assert "priced GOLD-LBMA, LIS-OFFICE, AUR-GB27; collateral position 1; 3 price rounds" in printed
     assert "already there" in cli(env, "demo")  # a second run changes nothing
 
+    # what `audit export` and `audit verify --pubkey $(audit pubkey)` run, in this process (no CLI start-ups)
     export = tmp_path / "audit.jsonl"
-    cli(env, "audit", "export", "--out", str(export))
-    pubkey = cli(env, "audit", "pubkey").strip()
-    assert "OK:" in cli(env, "audit", "verify", str(export), "--pubkey", pubkey)
+    settings = Settings(database_url=db_url, data_dir=tmp_path / "data")  # the demo's key, made by the CLI
+    engine = make_engine(db_url)
+    with make_sessionmaker(engine).begin() as session:
+        export_jsonl(session, export, key=signer(settings))
+    engine.dispose()
+    assert verify_jsonl(export, public_key(settings)).ok
 
     entries = [e for e in map(json.loads, export.read_text().splitlines()) if e["type"] == "entry"]
     actions = Counter(e["action"] for e in entries)
