@@ -59,7 +59,7 @@ from app.rwa.canonical import (
     export_message,
     format_time,
 )
-from app.rwa.errors import AuditPayloadError
+from app.rwa.errors import AuditPayloadError, InvalidInput
 from app.rwa.merkle import (
     MerkleTree,
     RootAccumulator,
@@ -94,6 +94,11 @@ class ExportSummary:
     root: bytes
     from_seq: int
     to_seq: int
+
+
+def _check_asset(asset: str | None) -> None:
+    if asset is not None and "\x00" in asset:  # no symbol holds one; PostgreSQL text cannot
+        raise InvalidInput("asset: a symbol has no NUL character")
 
 
 def _select(from_seq: int, to_seq: int, asset: str | None) -> Select[*tuple[Any, ...]]:
@@ -147,6 +152,7 @@ def export_jsonl(
     """Write entries from_seq..to_seq (default: all), optionally only those of `asset`, then a checkpoint
     signed now over the whole log as it stands and over what this file holds.
     Only reads: it can run on a read replica."""
+    _check_asset(asset)
     key = key or signer()
     # committed entries form a prefix (appends are serialized): the rows up to `size` are final
     size = tree_size(session)
@@ -231,6 +237,7 @@ def export_csv(
     asset: str | None = None,
 ) -> int:
     """Entries as CSV for spreadsheets (RFC 4180, UTF-8, header row); not signed: verify the JSON Lines."""
+    _check_asset(asset)
     lo, hi = _bounds(tree_size(session), from_seq, to_seq)
     count = 0
     with _open(out, "w") as f:

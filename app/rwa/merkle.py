@@ -170,7 +170,7 @@ def merkle_root(data: Iterable[bytes]) -> bytes:
     return acc.root()
 
 
-# -- consistency (RFC 6962 §2.1.2, verification RFC 9162 §2.1.4.2) --------------------------------------------
+# -- consistency (RFC 6962 §2.1.2, verification RFC 9162 §2.1.4.2) -------------------------------------------
 
 
 def consistency_ranges(first: int, second: int) -> list[tuple[int, int]]:

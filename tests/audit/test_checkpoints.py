@@ -166,3 +166,16 @@ def test_a_rest_proof_verifies_against_a_signed_checkpoint_alone(db_url, tmp_pat
         size, later["tree_size"], first_root, bytes.fromhex(later["root"]), proof_hashes
     )
     gen.close()
+
+
+def test_an_asset_filter_with_a_nul_character_is_not_a_server_error(db_url, tmp_path):
+    """Found by schemathesis: on PostgreSQL `asset=\\x00...` answered 500 (text cannot hold NUL)."""
+    gen = make_api(db_url, tmp_path)
+    api = next(gen)
+    with api.sm.begin() as s:
+        make_asset(s)
+    r = api.call("GET", "/v1/audit/entries", params={"asset": "\x00A"})
+    assert r.status_code == 200 and r.json() == []
+    r = api.call("GET", "/v1/audit/export", params={"asset": "\x00A"})
+    assert r.status_code == 422 and r.json()["code"] == "INVALID_INPUT"
+    gen.close()
