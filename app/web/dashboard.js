@@ -6,6 +6,7 @@
 "use strict";
 
 const REFRESH_MS = 15000;
+const MAX_ASSETS = 100;
 const state = { key: null, chart: null, selected: null, history: {}, timer: null };
 
 function keyFromHash() {
@@ -139,7 +140,10 @@ async function history(symbol, currency) {
 }
 
 async function renderAssets() {
-  const assets = await api("/v1/assets");
+  // two requests per asset: the page shows the first MAX_ASSETS (a registry of thousands needs the API)
+  const all = await api("/v1/assets");
+  const assets = all.slice(0, MAX_ASSETS);
+  document.getElementById("assets").dataset.total = String(all.length);
   const lines = await Promise.all(assets.map(assetLine));
   // the newest valuation priced by each feed: its answer, and whether the guards let it through
   const seen = {};
@@ -177,6 +181,8 @@ async function renderAssets() {
     if (l.asset.symbol === state.selected) tr.classList.add("selected");
     return tr;
   }), "no assets visible to this key");
+  document.querySelector("#assets h2").textContent =
+    all.length > assets.length ? `Assets (the first ${assets.length} of ${all.length})` : "Assets";
   const sel = lines.find((l) => l.asset.symbol === state.selected);
   await renderChart(sel);
   return seen;
