@@ -4,9 +4,12 @@ downloads, the hash in the audit trail, and an upload limit (SQLite and PostgreS
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.rwa.audit_models import AuditEntry
@@ -209,3 +212,25 @@ def test_start_up_sweeps_blobs_no_version_references(db_url, tmp_path):
     next(again)
     assert not store.path(orphan).exists() and store.get(kept) == b"referenced"
     again.close()
+
+
+@given(st.text(min_size=1, max_size=80).filter(lambda t: t.strip() and "/" not in t and "\\" not in t))
+def test_any_accepted_filename_round_trips_through_content_disposition(filename):
+    """Whatever name upload accepts, the header is ASCII, has exactly one quoted string, and its
+    RFC 8187 `filename*` decodes back to the exact name; names with control characters are refused."""
+    from urllib.parse import unquote
+
+    from app.api.routes.documents import content_disposition
+    from app.rwa.documents import check_filename
+    from app.rwa.errors import InvalidInput
+
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in filename):
+        with pytest.raises(InvalidInput):
+            check_filename(filename)
+        return
+    check_filename(filename)
+    header = content_disposition(filename)
+    assert header.isascii() and header.count('"') == 2 and "\r" not in header and "\n" not in header
+    assert header.startswith('attachment; filename="')
+    star = header.split("; filename*=UTF-8''", 1)[1]
+    assert unquote(star, encoding="utf-8", errors="strict") == filename
