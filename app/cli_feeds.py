@@ -39,8 +39,10 @@ def _chain(rpc: str | None) -> Iterator[tuple[Any, Any, Any]]:
     from app.config import get_settings
     from app.evm.chain import Chain
     from app.evm.rpc import Rpc
+    from app.rwa.collateral import monitor
     from app.rwa.valuation.engine import ValuationEngine
 
+    monitor.install()  # a push in process revalues collateral positions too, as the server's engine does
     chain = Chain(sm.kw["bind"], get_settings())
     engine = ValuationEngine(sm, chain, Rpc(chain).handle).start()
     try:

@@ -57,3 +57,31 @@ def test_add_refuses_an_address_without_a_feed(env):
     result = CliRunner().invoke(cli, ["feeds", "add", "XAU/USD", "0x" + "11" * 20])
     assert result.exit_code == 1 and "not an AggregatorV3Interface feed" in result.output
     assert run("feeds", "list").strip() == ""
+
+
+def test_a_push_in_process_revalues_collateral_positions(env):
+    """`feeds push` without a server runs its own engine: the collateral monitor must be one of its round
+    listeners, as in the server (before, a push from the CLI left every position at its old ratio)."""
+    from app.rwa.alerts.models import Alert
+    from app.rwa.collateral import monitor
+    from app.rwa.collateral.positions import Terms, open_position
+    from app.rwa.valuation.listeners import ROUND_LISTENERS
+    from tests.collateral.factories import make_holding
+
+    installed = monitor.on_round in ROUND_LISTENERS
+    if installed:  # an app built earlier in this process registered it; start as a fresh CLI process does
+        ROUND_LISTENERS.remove(monitor.on_round)
+    try:
+        run("feeds", "add", "XAU/USD", "--deploy", "2000", "--decimals", "8", "--heartbeat", "86400")
+        with env.begin() as session:
+            asset, wallet, _ = make_holding(session, units=10)
+            rule = pricing.PricingInput(kind="units", currencies=("USD",), feed_pair="XAU/USD", base_units=1)
+            pricing.set_rule(session, actor=ACTOR, symbol=asset.symbol, data=rule)
+            terms = Terms(wallet, 10, Decimal("15000"), "USD", Decimal("1.25"), Decimal("1.1"))
+            open_position(session, actor=ACTOR, asset=asset, terms=terms)  # 20000 / 15000: healthy
+        run("feeds", "push", "XAU/USD", "1800")  # 18000 / 15000 = 1.2: below the warning ratio
+        with env() as session:
+            assert list(session.scalars(select(Alert.kind))) == ["collateral_warning"]
+    finally:
+        if installed and monitor.on_round not in ROUND_LISTENERS:
+            ROUND_LISTENERS.append(monitor.on_round)
