@@ -34,6 +34,8 @@ answers = st.integers(min_value=1, max_value=10**30)
 @settings(max_examples=300, deadline=None)
 # 2**256 units of a quotient that does not terminate: with a unit value of 80 digits the total was off
 @example(units=2**256 - 1, answer=10**30, decimals=1, base_exp=0, eur=3, gbp=7, fx_decimals=1)
+# an exact tie: 1026 x 0.01 USD / 21.6 = 0.475 EUR, half-even 0.48 (from a rounded unit value: 0.47)
+@example(units=1026, answer=1, decimals=1, base_exp=1, eur=216, gbp=216, fx_decimals=1)
 @given(
     units=st.integers(min_value=0, max_value=2**256 - 1),
     answer=answers,

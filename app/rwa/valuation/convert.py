@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_05UP, ROUND_HALF_EVEN, Context, Decimal
+from decimal import ROUND_05UP, Context, Decimal
+from fractions import Fraction
 
 from app.oracles.base import PriceQuote
-from app.oracles.fx import convert, minor_units, to_minor
+from app.oracles.fx import minor_units
 
 PIVOT = "USD"  # cross rates go through it (EUR -> GBP = EUR/USD, then GBP/USD inverted)
 
@@ -41,11 +42,11 @@ def fx_path(src: str, dst: str, pairs: Collection[str]) -> tuple[Leg, ...] | Non
     return None
 
 
-# A unit value is multiplied by up to 2**256 units (78 digits) before the total is rounded to cents, so it
-# needs far more significant digits than one amount does: 300, rounded to odd (ROUND_05UP) where a quotient
-# does not terminate. Its error (< 1e-220 relative) then stays far below the distance of any true total from
-# a rounding tie, and a product of it never lands exactly on one: the total rounds as the exact value would
-# (tests/valuation/test_rows_property.py checks it against 500-digit arithmetic).
+# The unit value shown and stored is a Decimal: exact when the division terminates, else 300 significant
+# digits rounded to odd (ROUND_05UP). A total is never computed from it, though: units x a rounded unit value
+# can land just beside a rounding tie that the exact total sits on (1026 units of 0.01 USD / 21.6 = 0.475 EUR
+# exactly, which half-even makes 0.48, came out 0.47), so totals are computed from the exact rational unit
+# value (`exact_unit`) and rounded once (tests/valuation/test_rows_property.py checks against 500 digits).
 UNIT_CONTEXT = Context(prec=300, rounding=ROUND_05UP)
 
 
@@ -78,23 +79,40 @@ def unit_value(
     return apply_fx(UNIT_CONTEXT.divide(price, Decimal(base_units)), legs, quotes)
 
 
-def amount_value(units: int, unit: Decimal, currency: str) -> Decimal:
+def exact_unit(
+    price: Decimal, base_units: int, legs: tuple[Leg, ...], quotes: Mapping[str, PriceQuote]
+) -> Fraction:
+    """The value of one base unit as an exact rational number (the Decimal `unit_value` may be rounded)."""
+    value = Fraction(price) / base_units
+    for leg in legs:
+        rate = Fraction(quotes[leg.pair].price)
+        value = value / rate if leg.inverse else value * rate
+    return value
+
+
+def round_half_even(value: Fraction, places: int) -> Decimal:
+    """`value` rounded once, half-even, to `places` decimal places (exact integer arithmetic)."""
+    scaled = value * 10**places
+    quotient, remainder = divmod(scaled.numerator, scaled.denominator)
+    twice = 2 * remainder
+    if twice > scaled.denominator or (twice == scaled.denominator and quotient % 2 == 1):
+        quotient += 1
+    return Decimal(f"{quotient}E-{places}")  # exact at any length (scaleb rounds to 28 digits)
+
+
+def amount_value(units: int, unit: Fraction, currency: str) -> Decimal:
     """The value of `units` base units, rounded half-even to the currency's minor units."""
-    return to_minor(convert(Decimal(units), unit, inverse=False), currency)
+    return round_half_even(units * unit, minor_units(currency))
 
 
 class Totals:
-    """`amount_value` for many rows: one wide decimal context for the whole round instead of one per row.
-    The product is exact (the context holds more digits than any units x unit value), then it is rounded
-    once, half-even, to the currency's minor units: the same result as `amount_value`."""
+    """`amount_value` for many rows, with each currency's minor units looked up once per round."""
 
     def __init__(self) -> None:
-        self._ctx = Context(prec=500, rounding=ROUND_HALF_EVEN)  # 78 + 300 digits and more: exact
-        self._exp: dict[str, Decimal] = {}
+        self._places: dict[str, int] = {}
 
-    def __call__(self, units: int, unit: Decimal, currency: str) -> Decimal:
-        exp = self._exp.get(currency)
-        if exp is None:
-            exp = self._exp[currency] = Decimal(1).scaleb(-minor_units(currency))
-        ctx = self._ctx
-        return ctx.multiply(Decimal(units), unit).quantize(exp, context=ctx)
+    def __call__(self, units: int, unit: Fraction, currency: str) -> Decimal:
+        places = self._places.get(currency)
+        if places is None:
+            places = self._places[currency] = minor_units(currency)
+        return round_half_even(units * unit, places)

@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, cast
 
 from sqlalchemy import Table, select
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.oracles.base import FeedSpec, PriceQuote
 from app.rwa.models import Asset
 from app.rwa.repo import utcnow
-from app.rwa.valuation.convert import Leg, Totals, fx_path, leg_record, unit_value
+from app.rwa.valuation.convert import Leg, Totals, exact_unit, fx_path, leg_record, unit_value
 from app.rwa.valuation.fastinsert import insert_rows
 from app.rwa.valuation.feeds import quote_currency
 from app.rwa.valuation.models import PricingRule, Valuation
@@ -121,6 +122,7 @@ class Priced:
     """What assets priced alike share in one currency: the exact value of a base unit, and its sources."""
 
     unit: Decimal
+    exact: Fraction  # what totals are computed from (`unit` may be rounded)
     fx: list[dict[str, object]]
     failed: list[str]
     stale: bool
@@ -142,6 +144,7 @@ def _priced(
     failed += [f"{q.pair}:{g.value}" for q in fx for g in q.failed]
     return Priced(
         unit=unit_value(price, rule.base_units, legs, quotes),
+        exact=exact_unit(price, rule.base_units, legs, quotes),
         fx=[leg_record(leg, q) for leg, q in zip(legs, fx, strict=True)],
         failed=failed,
         stale=bool(quote and quote.stale) or any(q.stale for q in fx),
@@ -179,7 +182,7 @@ def build_rows(
                 "answer_updated_at": quote.updated_at if quote else None, "fx": priced.fx,
                 "source": quote.source.value if quote else "appraisal", "stale": priced.stale,
                 "failed": priced.failed, "unit_value": priced.unit, "issued_units": rule.issued_units,
-                "total_value": totals(rule.issued_units, priced.unit, currency), "created_at": now,
+                "total_value": totals(rule.issued_units, priced.exact, currency), "created_at": now,
             })  # fmt: skip
     return rows
 
