@@ -145,6 +145,9 @@ describe("ethers provider events", function () {
     const sent = await owner.sendTransaction({ to: other.address, value: 1n });
     for (let i = 0; i < 100 && !seen.includes(sent.hash); i++) await new Promise((r) => setTimeout(r, 100));
     await provider.removeAllListeners();
+    // removing the listener sends eth_uninstallFilter without awaiting it: destroying the provider while that
+    // request is in flight cancels it and throws an uncaught error (seen in CI), so let it finish first
+    await new Promise((r) => setTimeout(r, 1000));
     provider.destroy();
     expect(seen).to.include(sent.hash);
   });
