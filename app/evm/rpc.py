@@ -521,12 +521,7 @@ class Rpc(DevMethods):
         return self.chain.increase_time(s)  # a JSON number, as anvil answers
 
     def rpc_evm_setAutomine(self, enabled: Any) -> bool:
-        if not isinstance(enabled, bool):
-            raise InvalidParams("expected a boolean")
-        with self.chain.lock:
-            self.chain.automine = enabled
-            if enabled and self.chain.pool:
-                self.chain.mine(1)
+        self.set_automine(enabled)
         return True
 
     def rpc_evm_setIntervalMining(self, seconds: Any) -> bool:

@@ -88,6 +88,10 @@ class AnvilMethods:
         self.chain.set_next_header(base_fee_per_gas=hc.quantity(fee, "base fee"))
 
     def rpc_anvil_setAutomine(self, enabled: Any) -> None:
+        self.set_automine(enabled)  # null, as anvil answers (evm_setAutomine answers true)
+
+    def set_automine(self, enabled: Any) -> None:
+        """Automine on or off; switching it on mines what is pending, in one block."""
         if not isinstance(enabled, bool):
             raise InvalidParams("expected a boolean")
         with self.chain.lock:
