@@ -67,7 +67,7 @@ def seed(session: Session, store: BlobStore, now: datetime | None = None) -> Dem
     out = DemoSummary()
     issuer = assets.create_issuer(session, actor=ACTOR, name=ISSUER, country=442, lei="5299009AURORA0000042")
     _assets(session, issuer.id, now, out)
-    ids = _investors(session, now, out)
+    ids = _investors(session, issuer.id, now, out)
     _trading(session, ids, now, out)
     _documents(session, store, out)
     _keys(session, issuer.id, out)
@@ -129,8 +129,9 @@ def _assets(session: Session, issuer_id: int, now: datetime, out: DemoSummary) -
         out.assets.append(symbol)
 
 
-def _investors(session: Session, now: datetime, out: DemoSummary) -> dict[str, str]:
-    """reference -> first wallet; the Dutch investor also has a second (cold) wallet."""
+def _investors(session: Session, issuer_id: int, now: datetime, out: DemoSummary) -> dict[str, str]:
+    """reference -> first wallet; the Dutch investor also has a second (cold) wallet. The issuer onboards
+    them, so its key and its agents' keys may manage their KYC and wallets."""
     ids: dict[str, str] = {}
     for ref, name, country, category in [*INVESTORS, PENDING]:
         verified = ref != PENDING[0]
@@ -145,6 +146,7 @@ def _investors(session: Session, now: datetime, out: DemoSummary) -> dict[str, s
             kyc_status="verified" if verified else "pending",
             kyc_expires_at=now + timedelta(days=365) if verified else None,
             wallets=wallets,
+            issuer_id=issuer_id,
         )
         ids[ref] = wallets[0]
         out.investors += verified

@@ -55,6 +55,10 @@ def test_demo_seeds_once_and_its_trail_verifies(env, tmp_path):
         assert len({a.asset_class for a in assets.list_assets(s)}) == 3
         verified = s.scalars(select(Identity).where(Identity.kyc_status == "verified")).all()
         assert len(verified) == 12 and len({i.country for i in verified}) >= 10
+        # onboarded by the demo's issuer: its issuer and agent keys may manage them (issue 11 item 1)
+        assert {i.onboarded_by_issuer_id for i in s.scalars(select(Identity))} == {
+            assets.list_assets(s)[0].issuer_id
+        }
         positions = [p for sym in symbols for p in assets.positions(s, symbol=sym)]
         assert any(p.frozen for p in positions) and any(p.frozen_units for p in positions)
         for sym in symbols:
