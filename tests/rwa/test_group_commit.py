@@ -137,6 +137,8 @@ def _many_callers(sm: sessionmaker[Session], committer: TransferCommitter) -> No
         expected[a] -= units
         expected[b] += units
     held = _balances(sm, sym)
+    # the register lists holdings with a balance: a wallet the race happened to empty exactly is not in it
+    expected = {w: units for w, units in expected.items() if units}
     assert held == expected and sum(held.values()) == 6 * 500  # no double spend, no lost update
     with sm() as s:
         assert min(held.values()) >= 0
