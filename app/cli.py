@@ -51,7 +51,7 @@ def compile(
 
     from rich.console import Console
 
-    from app.evm.compiler import CONTRACTS_SRC, CompilationError, compile_files
+    from app.evm.contracts.compiler import CONTRACTS_SRC, CompilationError, compile_files
 
     console = Console(stderr=True)
     paths = files or sorted(CONTRACTS_SRC.glob("*.sol"))
@@ -304,7 +304,7 @@ def conformance(
 ) -> None:
     """Run the official Ethereum state tests through our SQL state store; print a table per category and
     'N passed, M failed', then each failure with its file, index and reason."""
-    from app.evm.conformance_cli import run_conformance
+    from app.evm.conformance.cli import run_conformance
 
     raise typer.Exit(
         run_conformance(

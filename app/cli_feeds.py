@@ -37,8 +37,8 @@ def _chain(rpc: str | None) -> Iterator[tuple[Any, Any, Any]]:
         yield sm, PinnedWeb3s.over_http(rpc), None
         return
     from app.config import get_settings
-    from app.evm.chain import Chain
-    from app.evm.rpc import Rpc
+    from app.evm.node.chain import Chain
+    from app.evm.rpc.eth import Rpc
     from app.rwa.collateral import monitor
     from app.rwa.valuation.engine import ValuationEngine
 

@@ -20,9 +20,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.api.routes.chain import TransactionNotFound
 from app.api.routes.contracts import SourceTooLarge
 from app.evm import errors as ev
-from app.evm.abi import AbiError
-from app.evm.compiler import CompilationError
-from app.evm.contracts import (
+from app.evm.contracts.abi import AbiError
+from app.evm.contracts.compiler import CompilationError
+from app.evm.contracts.service import (
     ArtifactInvalid,
     ContractNotFound,
     ContractReverted,

@@ -26,11 +26,11 @@ from app.api.routes import metrics as metrics_routes
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
-from app.evm.chain import Chain
-from app.evm.contracts import ContractService
-from app.evm.rewind import RewindReport
-from app.evm.rpc import Rpc
-from app.evm.subscriptions import SubscriptionHub
+from app.evm.contracts.service import ContractService
+from app.evm.node.chain import Chain
+from app.evm.rpc.eth import Rpc
+from app.evm.rpc.subscriptions import SubscriptionHub
+from app.evm.storage.rewind import RewindReport
 from app.rwa import audit, audit_key, blobs
 from app.rwa.alerts.worker import WebhookWorker
 from app.rwa.collateral import monitor as collateral_monitor

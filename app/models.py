@@ -1,6 +1,6 @@
 """Imports every domain's models so Base.metadata knows all tables (Alembic and tests use this)."""
 
-from app.evm import models as evm_models  # noqa: F401
+from app.evm.storage import models as evm_models  # noqa: F401
 from app.rwa import audit_models as rwa_audit_models  # noqa: F401
 from app.rwa import models as rwa_models  # noqa: F401
 from app.rwa.alerts import models as alert_models  # noqa: F401

@@ -80,7 +80,8 @@ class VerifyIn(Strict):
     source: SourceIn
 
 
-# -- responses: the registry's rows as dicts (app.evm.contracts), timestamps made UTC-aware on the way out
+# -- responses: the registry's rows as dicts (app.evm.contracts.service), timestamps made UTC-aware on the way
+# out
 
 
 class _Passthrough(BaseModel):

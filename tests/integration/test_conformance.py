@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, insert, select
 
-from app.evm.conformance import (
+from app.evm.conformance.cli import run_conformance
+from app.evm.conformance.runner import (
     Case,
     CaseResult,
     iter_cases,
@@ -26,8 +27,7 @@ from app.evm.conformance import (
     state_test_vm,
     transaction_for,
 )
-from app.evm.conformance_cli import run_conformance
-from app.evm.models import KeyValue
+from app.evm.storage.models import KeyValue
 from tests.conftest import DIALECTS, make_database
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +53,7 @@ def cancun(path: str, index: int = 0) -> CaseId:
 
 # Cases allowed to fail, each with why (a strict xfail below). Empty: py-evm's one known miss here, EIP-7610
 # (a CREATE onto an address with storage must collide: InitCollisionParis, RevertInCreateInInit_Paris), is
-# fixed in our chain (app/evm/pyevm.py), and those cases now pass through our store.
+# fixed in our chain (app/evm/execution/pyevm.py), and those cases now pass through our store.
 KNOWN_DEFECTS: dict[CaseId, str] = {}
 EIP7610_CASES = [
     cancun("stSStoreTest/InitCollisionParis", 0),

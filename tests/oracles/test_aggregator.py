@@ -9,7 +9,7 @@ import pytest
 from eth_account import Account
 from web3.exceptions import ContractLogicError
 
-from app.evm.compiler import compile_sources
+from app.evm.contracts.compiler import compile_sources
 from app.oracles.base import FeedSpec, RoundData
 from app.oracles.chainlink import (
     FeedMeta,

@@ -1,4 +1,4 @@
-"""Our once-per-code JUMPDEST analysis (app/evm/pyevm.py) answers exactly as py-evm's CodeStream."""
+"""Our once-per-code JUMPDEST analysis (app/evm/execution/pyevm.py) answers exactly as py-evm's CodeStream."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from eth.vm.code_stream import CodeStream
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.evm.pyevm import _AnalyzedCode, opcode_starts
+from app.evm.execution.pyevm import _AnalyzedCode, opcode_starts
 
 # bytecode rich in PUSH opcodes, so PUSH data that hides other PUSHes and JUMPDESTs is common
 _OPS = st.sampled_from([0x5B, 0x56, 0x57, 0x00, 0x60, 0x61, 0x62, 0x7E, 0x7F, 0x5F, 0x01])

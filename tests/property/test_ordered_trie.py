@@ -1,4 +1,5 @@
-"""Our bottom-up ordered trie root (app/evm/ordered_trie.py) equals py-evm's item-by-item HexaryTrie root."""
+"""Our bottom-up ordered trie root (app/evm/execution/ordered_trie.py) equals py-evm's item-by-item HexaryTrie
+root."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from eth.db.trie import _make_trie_root_and_nodes
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from app.evm.ordered_trie import BLANK_ROOT, ordered_trie_root
+from app.evm.execution.ordered_trie import BLANK_ROOT, ordered_trie_root
 
 # lengths 0..120 give embedded (< 32 byte) leaves, hashed leaves, empty values and long-form RLP lengths
 _ITEM = st.binary(max_size=120)

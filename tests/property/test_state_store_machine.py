@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from sqlalchemy import Engine, create_engine, text
 
-from app.evm.state_store import SqlStateStore
+from app.evm.execution.state_store import SqlStateStore
 from tests.conftest import DIALECTS, make_database
 
 # a handful of keys, so sets, deletes and batches keep hitting the same ones; now and then a stranger

@@ -1,12 +1,13 @@
-"""The driver-level block writes (app/evm/bulk.py) and the C keccak backend (app/evm/keccak.py)."""
+"""The driver-level block writes (app/evm/storage/bulk.py) and the C keccak backend
+(app/evm/execution/keccak.py)."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import create_engine, select
 
-from app.evm.bulk import insert_rows
-from app.evm.models import KeyValue, TransactionRow
+from app.evm.storage.bulk import insert_rows
+from app.evm.storage.models import KeyValue, TransactionRow
 
 
 def _tx_row(h: bytes, to: bytes | None, price: int) -> tuple[object, ...]:
@@ -86,7 +87,7 @@ def test_the_chain_hashes_with_the_c_keccak_backend():
     from eth_hash.backends import pysha3
     from eth_utils import keccak as eth_utils_keccak
 
-    import app.evm.pyevm  # noqa: F401  (selects the backend at import)
+    import app.evm.execution.pyevm  # noqa: F401  (selects the backend at import)
 
     assert keccak.hasher == pysha3.keccak256
     assert eth_utils_keccak(b"").hex() == "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
@@ -97,7 +98,7 @@ def test_the_chain_hashes_with_the_c_keccak_backend():
 
 def test_a_block_with_a_gas_price_beyond_64_bits_commits(db_url):
     """A uint256 price beyond 64 bits commits, and reads back exactly (SQLite too)."""
-    from app.evm.records import BlockRecord, TxRecord, insert_block
+    from app.evm.storage.records import BlockRecord, TxRecord, insert_block
 
     engine = create_engine(db_url)
     price = 2**70 + 1
@@ -121,5 +122,5 @@ def test_a_block_with_a_gas_price_beyond_64_bits_commits(db_url):
         insert_block(conn, BlockRecord(1, b"\x01" * 32, b"rlp", (tx.hash,)), [tx], Header())
     with engine.connect() as conn:
         got = conn.execute(select(TransactionRow.effective_gas_price)).scalar_one()
-    assert got == price  # exact on both dialects (SQLite: zero-padded text, app/evm/uint256.py)
+    assert got == price  # exact on both dialects (SQLite: zero-padded text, app/evm/storage/uint256.py)
     engine.dispose()

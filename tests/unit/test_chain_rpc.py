@@ -9,8 +9,8 @@ from eth_account import Account
 
 from app.config import Settings
 from app.db import make_engine
-from app.evm.chain import Chain
-from app.evm.rpc import Rpc
+from app.evm.node.chain import Chain
+from app.evm.rpc.eth import Rpc
 from tests.signing import raw_tx
 
 KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
@@ -145,7 +145,7 @@ def test_production_disables_dev_methods(sqlite_url):
 
 
 def test_a_failing_block_write_leaves_nothing_behind(rpc, monkeypatch):
-    import app.evm.records as records
+    import app.evm.storage.records as records
 
     before = ok(rpc, "eth_blockNumber")
     balance = ok(rpc, "eth_getBalance", ACCT.address, "latest")
@@ -261,7 +261,7 @@ def test_block_roots_are_the_ones_py_evm_computes(rpc, monkeypatch):
     py-evm's own item-by-item trie, for a block of mixed transactions (a failed one included)."""
     from eth.db.trie import make_trie_root_and_nodes
 
-    from app.evm import pyevm
+    from app.evm.execution import pyevm
 
     mined = []
     real = pyevm.mine

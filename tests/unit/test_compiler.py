@@ -8,8 +8,8 @@ import pytest
 import solcx
 from packaging.version import Version
 
-from app.evm import compiler
-from app.evm.compiler import (
+from app.evm.contracts import compiler
+from app.evm.contracts.compiler import (
     BUILD_DIR,
     NODE_MODULES,
     ROOT,
@@ -118,7 +118,7 @@ def test_a_native_solc_on_path_is_used_when_it_knows_prague(
 
 
 def test_targets_the_chains_fork():
-    from app.evm.pyevm import EVM_VERSION
+    from app.evm.execution.pyevm import EVM_VERSION
 
     assert compiler.EVM_VERSION == EVM_VERSION
 

@@ -11,10 +11,9 @@ from eth_utils import keccak
 
 from app.config import Settings
 from app.db import make_engine
-from app.evm.abi import AbiError
-from app.evm.chain import Chain
-from app.evm.compiler import CONTRACTS_SRC, compile_files, compile_sources
-from app.evm.contracts import (
+from app.evm.contracts.abi import AbiError
+from app.evm.contracts.compiler import CONTRACTS_SRC, compile_files, compile_sources
+from app.evm.contracts.service import (
     ArtifactInvalid,
     Buildable,
     ContractReverted,
@@ -22,6 +21,7 @@ from app.evm.contracts import (
     NotProxyAdmin,
     parse_artifact,
 )
+from app.evm.node.chain import Chain
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from app.config import Settings
 from app.db import make_engine
-from app.evm.chain import Chain
 from app.evm.errors import GenesisError
+from app.evm.node.chain import Chain
 from app.main import create_app
 from app.rwa.audit_key import keygen
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.evm.pyevm import decode_transaction
+from app.evm.execution.pyevm import decode_transaction
 from tests.unit.test_chain_rpc import call, ok, open_rpc
 
 WHALE = "0x" + "ab" * 20

@@ -9,7 +9,7 @@ from alembic import command
 from sqlalchemy import insert, text
 
 from app.db import make_engine, make_sessionmaker
-from app.evm.models import ContractRow, ImplementationRow
+from app.evm.storage.models import ContractRow, ImplementationRow
 from app.migrate import alembic_config
 from tests.rwa.factories import make_investor, make_issuer
 

@@ -13,8 +13,8 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from app.config import Settings
 from app.db import make_engine
-from app.evm.chain import Chain
-from app.evm.contracts import ContractService, parse_artifact
+from app.evm.contracts.service import ContractService, parse_artifact
+from app.evm.node.chain import Chain
 from app.main import create_app
 from app.rwa.audit_models import AuditEntry
 from tests.serverproc import ROOT

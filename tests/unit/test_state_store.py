@@ -1,6 +1,6 @@
 from sqlalchemy import create_engine
 
-from app.evm.state_store import SqlStateStore
+from app.evm.execution.state_store import SqlStateStore
 
 
 def test_batch_commits_and_survives_reopen(db_url):

@@ -28,8 +28,8 @@ from app.evm.errors import (
     TipAboveFeeCap,
     WrongChainId,
 )
-from app.evm.pyevm import accounts_at
-from app.evm.txvalidation import CANCUN, PRAGUE, SECP256K1_N, fork_rules, validate_transaction
+from app.evm.execution.pyevm import accounts_at
+from app.evm.node.txvalidation import CANCUN, PRAGUE, SECP256K1_N, fork_rules, validate_transaction
 
 CHAIN_ID = 31337
 BASE_FEE = 7

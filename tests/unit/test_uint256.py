@@ -30,9 +30,9 @@ from sqlalchemy import (
 import app.models  # noqa: F401  (every table on Base.metadata)
 from app.config import Settings
 from app.db import Base, make_engine
-from app.evm.bulk import insert_rows
-from app.evm.chain import Chain
-from app.evm.uint256 import MAX, Uint256
+from app.evm.node.chain import Chain
+from app.evm.storage.bulk import insert_rows
+from app.evm.storage.uint256 import MAX, Uint256
 from app.migrate import alembic_config
 
 KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"

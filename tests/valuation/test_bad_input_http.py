@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.evm.compiler import BUILD_DIR
+from app.evm.contracts.compiler import BUILD_DIR
 from app.rwa.audit_models import AuditEntry
 from app.rwa.models import Asset
 from app.rwa.valuation.models import Feed, PricingRule, Valuation

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from app.api.deps import allow
-from app.evm.contracts import ContractNotFound
+from app.evm.contracts.service import ContractNotFound
 from app.evm.errors import BlockNotFound, InvalidParams
 from app.rwa.access import Permission
 
@@ -55,7 +55,7 @@ def transaction(tx_hash: str, request: Request) -> dict[str, Any]:
         svc = request.app.state.contracts
         for lg in receipt["logs"]:
             try:
-                from app.evm.abi import decode_log
+                from app.evm.contracts.abi import decode_log
 
                 abi = svc.abi_of(bytes.fromhex(lg["address"][2:]))
             except ContractNotFound:

@@ -1,5 +1,5 @@
 """REST for dApp developers: compile, deploy (source, artifact, bytecode), list/show, call, transact,
-upgrade and verify contracts. Thin: parse, authorize, call app.evm.contracts, serialize.
+upgrade and verify contracts. Thin: parse, authorize, call app.evm.contracts.service, serialize.
 
 Writes sign with one of the server's dev accounts (``from``, default the first); with
 AURIGRAPH_ENV=production there are none, and clients send signed transactions over JSON-RPC instead."""
@@ -25,8 +25,8 @@ from app.api.schemas_evm import (
     UpgradeIn,
     VerifyIn,
 )
-from app.evm.compiler import CompilationError, CompileMessage, compile_sources
-from app.evm.contracts import ArtifactInvalid, Buildable, ContractService, parse_artifact
+from app.evm.contracts.compiler import CompilationError, CompileMessage, compile_sources
+from app.evm.contracts.service import ArtifactInvalid, Buildable, ContractService, parse_artifact
 from app.evm.errors import InvalidParams, UnknownAccount
 from app.rwa import audit
 from app.rwa.access import Permission, Principal, Role

@@ -9,7 +9,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from app.evm.conformance import FORKS, CaseResult, memory_backend, run_directory, sql_backend
+from app.evm.conformance.runner import FORKS, CaseResult, memory_backend, run_directory, sql_backend
 
 
 def run_conformance(

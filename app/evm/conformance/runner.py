@@ -44,10 +44,10 @@ from trie.iter import NodeIterator
 
 from app.db import make_engine
 from app.evm.errors import InvalidTransaction
-from app.evm.models import KeyValue
-from app.evm.pyevm import collides_eip7610
-from app.evm.state_store import SqlStateStore
-from app.evm.txvalidation import validate_transaction
+from app.evm.execution.pyevm import collides_eip7610
+from app.evm.execution.state_store import SqlStateStore
+from app.evm.node.txvalidation import validate_transaction
+from app.evm.storage.models import KeyValue
 
 STATE_TEST_CHAIN_ID = 1
 FORKS: dict[str, Any] = {

@@ -11,7 +11,7 @@ from eth_abi import decode, encode
 from eth_abi.exceptions import DecodingError, EncodingError
 from eth_utils import keccak
 
-from app.evm.revert import ERROR_SELECTOR, PANIC_CODES, PANIC_SELECTOR
+from app.evm.execution.revert import ERROR_SELECTOR, PANIC_CODES, PANIC_SELECTOR
 
 
 class AbiError(ValueError):

@@ -31,8 +31,8 @@ CONTRACTS_SRC = ROOT / "contracts" / "src"
 BUILD_DIR = ROOT / "contracts" / "build"
 NODE_MODULES = ROOT / "node_modules"
 WASM_SOLC = ROOT / "tools" / "solc"
-# The chain's fork (app.evm.pyevm.EVM_VERSION, not imported: that loads all of py-evm). solc 0.8.37 would
-# default to osaka, whose CLZ opcode Prague lacks.
+# The chain's fork (app.evm.execution.pyevm.EVM_VERSION, not imported: that loads all of py-evm). solc 0.8.37
+# would default to osaka, whose CLZ opcode Prague lacks.
 EVM_VERSION = "prague"
 MIN_NATIVE = Version("0.8.27")  # the first solc that knows evmVersion prague
 OUTPUTS = ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "metadata"]

@@ -17,13 +17,13 @@ from typing import Any
 from eth_utils import keccak
 from sqlalchemy import Connection, insert, select, update
 
-from app.evm import abi as abimod
-from app.evm.chain import Chain
+from app.evm.contracts import abi as abimod
 from app.evm.errors import EvmError, ExecutionReverted, InvalidParams
-from app.evm.gas import raise_for
-from app.evm.models import ContractRow, ImplementationRow
-from app.evm.records import TxRecord
-from app.evm.rewind import rewind_contracts
+from app.evm.node.chain import Chain
+from app.evm.node.gas import raise_for
+from app.evm.storage.models import ContractRow, ImplementationRow
+from app.evm.storage.records import TxRecord
+from app.evm.storage.rewind import rewind_contracts
 
 RecordHook = Callable[[Connection, str, dict[str, Any]], None]  # (conn, action, payload)
 

@@ -49,8 +49,8 @@ from eth.vm.spoof import SpoofTransaction
 from eth_utils import ValidationError, keccak
 
 from app.evm.errors import ExecutionTimeout
-from app.evm.keccak import use_c_backend
-from app.evm.ordered_trie import ordered_trie_root
+from app.evm.execution.keccak import use_c_backend
+from app.evm.execution.ordered_trie import ordered_trie_root
 
 use_c_backend()
 

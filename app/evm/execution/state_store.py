@@ -25,8 +25,8 @@ from eth.db.atomic import AtomicDBWriteBatch
 from eth.db.backends.base import BaseAtomicDB
 from sqlalchemy import Connection, Engine, delete, func, select
 
-from app.evm.bulk import insert_rows
-from app.evm.models import KeyValue
+from app.evm.storage.bulk import insert_rows
+from app.evm.storage.models import KeyValue
 
 _UNKNOWN = object()  # not in the cache: ask the table
 _ABSENT = object()  # known not to be in the table

@@ -20,9 +20,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, select
 
 from app.config import Settings
-from app.evm import genesis as genesis_mod
-from app.evm import impersonation, pyevm, records
-from app.evm.accounts import DevAccount, dev_accounts
 from app.evm.errors import (
     BlockNotFound,
     EvmError,
@@ -31,12 +28,18 @@ from app.evm.errors import (
     InvalidTransaction,
     UnknownAccount,
 )
-from app.evm.models import BlockRow, ChainMeta, LogRow, TransactionRow
-from app.evm.records import BlockRecord, LogRecord, TxRecord
-from app.evm.rewind import RewindHook, RewindRecorder, RewindReport
-from app.evm.state_store import SqlStateStore
-from app.evm.txvalidation import validate_transaction
-from app.evm.writer_lock import WriterLock
+from app.evm.execution import pyevm
+from app.evm.execution.mined import records_from_block
+from app.evm.execution.state_store import SqlStateStore
+from app.evm.node import genesis as genesis_mod
+from app.evm.node import impersonation
+from app.evm.node.accounts import DevAccount, dev_accounts
+from app.evm.node.txvalidation import validate_transaction
+from app.evm.node.writer_lock import WriterLock
+from app.evm.storage import records
+from app.evm.storage.models import BlockRow, ChainMeta, LogRow, TransactionRow
+from app.evm.storage.records import BlockRecord, LogRecord, TxRecord
+from app.evm.storage.rewind import RewindHook, RewindRecorder, RewindReport
 
 _RECENT = 4096  # receipts kept in memory for the clients that poll right after sending
 _IDLE_CALL_STATES = 8  # call states kept for reuse (about as many as the JSON-RPC threads)
@@ -210,7 +213,7 @@ class Chain:
             tx["gas"] = (
                 params["gas"] if "gas" in params else self.estimate_gas({**params, "from": sender}, None)
             )
-            if account is None:  # a fake signature that names the sender (app/evm/impersonation.py)
+            if account is None:  # a fake signature that names the sender (app/evm/node/impersonation.py)
                 return self.submit(impersonation.build(tx, sender, self.chain_id), on_mined)
             raw = bytes(account.sign_transaction(tx).raw_transaction)
             return self.send_raw_transaction(raw, on_mined)
@@ -485,13 +488,13 @@ class Chain:
 
     def estimate_gas(self, params: dict[str, Any], header: Any | None) -> int:
         """Without the chain lock, as calls; every probe runs on the same block, even if one is mined."""
-        from app.evm.gas import estimate
+        from app.evm.node.gas import estimate
 
         return estimate(self, params, header if header is not None else self.head)
 
     # -- traces -------------------------------------------------------------------------------------------
     def trace_transaction(self, tx_hash: bytes, with_log: bool) -> dict[str, Any] | None:
-        from app.evm.tracing import top_frame
+        from app.evm.node.tracing import top_frame
 
         rec = self.transaction(tx_hash)
         if rec is None:
@@ -505,7 +508,7 @@ class Chain:
         return top_frame(comp, tx.sender, rec.gas_used, tx.data, with_log)
 
     def trace_call(self, params: dict[str, Any], header: Any, with_log: bool) -> dict[str, Any]:
-        from app.evm.tracing import top_frame
+        from app.evm.node.tracing import top_frame
 
         with self.lock:
             ctx = pyevm.CallContext(self._call_chain, header, traced=True)
@@ -592,7 +595,7 @@ class Chain:
                 header=self._pending_header,
             )
             self._head = None  # the hooks below read the new head (not yet committed)
-            block, txrecs = records.records_from_block(mined)
+            block, txrecs = records_from_block(mined)
             with self.engine.begin() as conn:
                 self.store.flush(conn)
                 records.insert_block(conn, block, txrecs, mined.block.header)

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from app.evm.errors import ExecutionReverted, InvalidTransaction, OutOfGas
-from app.evm.pyevm import CallOutcome
-from app.evm.revert import describe
-from app.evm.txvalidation import calldata_floor
+from app.evm.execution.pyevm import CallOutcome
+from app.evm.execution.revert import describe
+from app.evm.node.txvalidation import calldata_floor
 
 if TYPE_CHECKING:
-    from app.evm.chain import Chain
+    from app.evm.node.chain import Chain
 
 CALL_STIPEND = 2300
 

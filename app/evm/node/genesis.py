@@ -21,10 +21,10 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select
 
 from app.config import Settings
-from app.evm import pyevm
 from app.evm.errors import GenesisError
-from app.evm.genesis_file import Genesis, account, load
-from app.evm.models import ChainMeta
+from app.evm.execution import pyevm
+from app.evm.node.genesis_file import Genesis, account, load
+from app.evm.storage.models import ChainMeta
 
 __all__ = ["Genesis", "open_chain", "remember", "resolve", "verify"]
 

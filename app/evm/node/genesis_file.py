@@ -1,4 +1,4 @@
-"""A genesis file in geth's format, parsed into a ``Genesis`` (see app/evm/genesis.py for the format).
+"""A genesis file in geth's format, parsed into a ``Genesis`` (see app/evm/node/genesis.py for the format).
 
 Numbers are JSON numbers, hex or decimal strings (as geth's); every mistake is a ``GenesisError`` naming
 the field."""

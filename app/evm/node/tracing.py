@@ -10,8 +10,8 @@ from typing import Any
 from eth.exceptions import OutOfGas, Revert
 
 from app.evm.errors import InvalidParams
+from app.evm.execution.revert import ERROR_SELECTOR, describe
 from app.evm.hexcodec import hx
-from app.evm.revert import ERROR_SELECTOR, describe
 
 _NO_VALUE = ("STATICCALL", "DELEGATECALL")
 

@@ -16,8 +16,8 @@ import rlp
 from eth.vm.forks.prague import PragueVM
 from eth_utils import keccak  # type: ignore[attr-defined]
 
-from app.evm import pyevm
-from app.evm.chain import Chain
+from app.evm.execution import pyevm
+from app.evm.node.chain import Chain
 
 ADDRESS_COST, SLOT_COST = 2400, 1900  # EIP-2930 intrinsic gas per listed address and storage key
 PRECOMPILES = frozenset(i.to_bytes(20, "big") for i in range(1, 0x12))  # Prague: 0x01..0x11

@@ -4,7 +4,8 @@
 ``anvil_snapshot``/``anvil_revert`` names. Off in production, like every dev method.
 
 An impersonated address may send with ``eth_sendTransaction`` without its key; the transaction is mined
-and recorded as sent by that address (see app/evm/impersonation.py for how it is signed and read back)."""
+and recorded as sent by that address (see app/evm/node/impersonation.py for how it is signed and read
+back)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ import secrets
 from typing import Any
 
 from app.evm import hexcodec as hc
-from app.evm.chain import Chain
 from app.evm.errors import InvalidParams
-from app.evm.filters import FilterRegistry
+from app.evm.node.chain import Chain
+from app.evm.rpc.filters import FilterRegistry
 
 MIN_GAS_LIMIT = 5000  # py-evm's GAS_LIMIT_MINIMUM
 MAX_BLOCKS = 10_000

@@ -7,7 +7,7 @@ and every block's state root stays true (anvil changes its in-memory state witho
 these exists when ``AURIGRAPH_ENV=production``.
 
 The rest of the dev surface comes from the mixins this class gathers: the node's identity
-(app/evm/rpc_devnode.py), impersonation, reset and the next block's header (rpc_anvil.py), the pending
+(app/evm/rpc/devnode.py), impersonation, reset and the next block's header (anvil.py), the pending
 pool (txpool.py) and state proofs and access lists (proofs.py; public in production)."""
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ import orjson
 from eth_account.messages import encode_defunct, encode_typed_data
 
 from app.evm import hexcodec as hc
-from app.evm.chain import Chain
 from app.evm.errors import InvalidParams
-from app.evm.proofs import ProofMethods
-from app.evm.rpc_anvil import AnvilMethods
-from app.evm.rpc_devnode import NodeInfoMethods
-from app.evm.txpool import TxPoolMethods
+from app.evm.node.chain import Chain
+from app.evm.rpc.anvil import AnvilMethods
+from app.evm.rpc.devnode import NodeInfoMethods
+from app.evm.rpc.proofs import ProofMethods
+from app.evm.rpc.txpool import TxPoolMethods
 
 
 class DevMethods(NodeInfoMethods, AnvilMethods, TxPoolMethods, ProofMethods):

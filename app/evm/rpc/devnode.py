@@ -14,8 +14,8 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from app.config import Settings
-from app.evm.chain import Chain
 from app.evm.hexcodec import hb, hx
+from app.evm.node.chain import Chain
 
 ANVIL_COMPATIBLE = "anvil/v1.7.1-compatible"
 

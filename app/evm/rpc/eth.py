@@ -10,16 +10,16 @@ from typing import Any
 import rlp
 
 from app.evm import hexcodec as hc
-from app.evm.chain import Chain, LogQuery
 from app.evm.errors import EvmError, InvalidParams
-from app.evm.filters import Filter, FilterRegistry
-from app.evm.gas import raise_for
+from app.evm.execution.pyevm import CallOutcome, StateOverride, decode_transaction
 from app.evm.hexcodec import hb, hx
-from app.evm.impersonation import decode_stored
-from app.evm.pyevm import CallOutcome, StateOverride, decode_transaction
-from app.evm.rpc_dev import DevMethods
-from app.evm.rpc_devnode import client_version
-from app.evm.rpcformat import block_json, log_json, receipt_json, tx_json
+from app.evm.node.chain import Chain, LogQuery
+from app.evm.node.gas import raise_for
+from app.evm.node.impersonation import decode_stored
+from app.evm.rpc.dev import DevMethods
+from app.evm.rpc.devnode import client_version
+from app.evm.rpc.filters import Filter, FilterRegistry
+from app.evm.rpc.formatting import block_json, log_json, receipt_json, tx_json
 
 log = logging.getLogger(__name__)
 CLIENT_VERSION = "aurigraph/0.1.0/py-evm-0.12.1b1"
@@ -217,7 +217,7 @@ class Rpc(DevMethods):
 
     # -- web3 / net / eth basics ------------------------------------------------------------------------
     def rpc_web3_clientVersion(self) -> str:
-        return client_version(self.chain.settings)  # anvil-compatible outside production (rpc_devnode)
+        return client_version(self.chain.settings)  # anvil-compatible outside production (devnode.py)
 
     def rpc_web3_sha3(self, data: Any) -> str:
         from eth_utils import keccak
@@ -394,7 +394,7 @@ class Rpc(DevMethods):
         return receipt_json(rec) if rec is not None else None
 
     def rpc_eth_feeHistory(self, count: Any, newest: Any, percentiles: Any = None) -> dict[str, Any]:
-        from app.evm.feehistory import fee_history
+        from app.evm.rpc.feehistory import fee_history
 
         return fee_history(self.chain, hc.quantity(count, "block count"), self._number(newest), percentiles)
 
@@ -452,7 +452,7 @@ class Rpc(DevMethods):
         head = self.chain.head.block_number
         f, start = self.filters.advance(fid, head)
         if f.kind == "pending":
-            return self.pending_changes(f)  # app/evm/txpool.py
+            return self.pending_changes(f)  # app/evm/rpc/txpool.py
         if start > head:
             return []
         if f.kind == "blocks":
@@ -475,7 +475,7 @@ class Rpc(DevMethods):
 
     # -- traces -----------------------------------------------------------------------------------------
     def rpc_debug_traceTransaction(self, tx_hash: Any, config: Any = None) -> dict[str, Any]:
-        from app.evm.tracing import check_config
+        from app.evm.node.tracing import check_config
 
         with_log = check_config(config)
         out = self.chain.trace_transaction(hc.hash32(tx_hash, "transaction hash"), with_log)
@@ -484,7 +484,7 @@ class Rpc(DevMethods):
         return out
 
     def rpc_debug_traceCall(self, tx: Any, tag: Any = "latest", config: Any = None) -> dict[str, Any]:
-        from app.evm.tracing import check_config
+        from app.evm.node.tracing import check_config
 
         with_log = check_config(config)
         return self.chain.trace_call(hc.tx_request(tx), self._header(tag), with_log)
@@ -513,7 +513,7 @@ class Rpc(DevMethods):
 
     def rpc_anvil_mine(self, blocks: Any = None, interval: Any = None) -> None:
         n = hc.quantity(blocks, "blocks") if blocks is not None else 1
-        self.mine_blocks(n, hc.quantity(interval, "interval") if interval is not None else None)  # rpc_anvil
+        self.mine_blocks(n, hc.quantity(interval, "interval") if interval is not None else None)  # anvil.py
         return None
 
     def rpc_evm_increaseTime(self, seconds: Any) -> int:

@@ -9,11 +9,11 @@ from eth.vm.forks.prague.constants import MAX_BLOB_GAS_PER_BLOCK
 from eth.vm.forks.prague.headers import calc_excess_blob_gas_prague as next_excess
 
 from app.evm.errors import InvalidParams
+from app.evm.execution.pyevm import blob_base_fee
 from app.evm.hexcodec import hx
-from app.evm.pyevm import blob_base_fee
 
 if TYPE_CHECKING:
-    from app.evm.chain import Chain
+    from app.evm.node.chain import Chain
 
 MAX_BLOCKS = 1024
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.evm.hexcodec import addr, hb, hx
-from app.evm.records import LogRecord, TxRecord
+from app.evm.storage.records import LogRecord, TxRecord
 
 EMPTY_UNCLES = "0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347"
 

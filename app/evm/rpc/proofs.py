@@ -14,9 +14,9 @@ from eth_utils import keccak  # type: ignore[attr-defined]
 from trie import HexaryTrie  # type: ignore[attr-defined]
 
 from app.evm import hexcodec as hc
-from app.evm.chain import Chain
 from app.evm.errors import InvalidParams
 from app.evm.hexcodec import hx
+from app.evm.node.chain import Chain
 
 MAX_SLOTS = 1024  # slots proven in one request
 
@@ -88,6 +88,6 @@ class ProofMethods:
             }
 
     def rpc_eth_createAccessList(self, tx: Any, tag: Any = "latest") -> dict[str, Any]:
-        from app.evm.accesslist import create_access_list
+        from app.evm.rpc.accesslist import create_access_list
 
         return create_access_list(self.chain, hc.tx_request(tx), self._header(tag))

@@ -13,11 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.evm.chain import Chain, LogQuery
 from app.evm.errors import InvalidParams
-from app.evm.pyevm import decode_header
-from app.evm.records import BlockRecord, LogRecord, TxRecord
-from app.evm.rpcformat import block_json, log_json
+from app.evm.execution.pyevm import decode_header
+from app.evm.node.chain import Chain, LogQuery
+from app.evm.rpc.formatting import block_json, log_json
+from app.evm.storage.records import BlockRecord, LogRecord, TxRecord
 
 Deliver = Callable[[dict[str, Any]], bool]  # returns False when the subscriber cannot keep up
 

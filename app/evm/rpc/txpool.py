@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.evm import hexcodec as hc
-from app.evm.chain import Chain
-from app.evm.filters import Filter, FilterRegistry
 from app.evm.hexcodec import addr, hb, hx
-from app.evm.rpcformat import tx_json
+from app.evm.node.chain import Chain
+from app.evm.rpc.filters import Filter, FilterRegistry
+from app.evm.rpc.formatting import tx_json
 
 BUFFER_LIMIT = 10_000  # hashes kept for one pending filter between polls
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
-from app.evm.uint256 import Uint256, driver_value
+from app.evm.storage.uint256 import Uint256, driver_value
 
 _MARKERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
-from app.evm.uint256 import Uint256
+from app.evm.storage.uint256 import Uint256
 
 U256 = Uint256()  # exact on both dialects: every uint256 column uses it
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
 
-from app.evm.models import ContractRow, ImplementationRow
+from app.evm.storage.models import ContractRow, ImplementationRow
 
 # (conn, kept block number) -> what it removed, for the report (None: nothing to say)
 RewindHook = Callable[[Connection, int], Mapping[str, Any] | None]

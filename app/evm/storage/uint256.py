@@ -6,7 +6,7 @@ back through a float (15-16 significant digits, so 10^16+1 reads back as 10^16) 
 exactly like the number (the registry's units are stored the same way, app/rwa/coltypes.py; app/evm may
 not import app/rwa, hence this twin).
 
-``driver_value`` is the same conversion for the driver-level bulk writes (app/evm/bulk.py), which hand
+``driver_value`` is the same conversion for the driver-level bulk writes (app/evm/storage/bulk.py), which hand
 tuples to the DBAPI cursor without SQLAlchemy's bind processing."""
 
 from __future__ import annotations

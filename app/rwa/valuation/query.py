@@ -14,7 +14,7 @@ from decimal import Context, Decimal, localcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.evm.models import BlockRow
+from app.evm.storage.models import BlockRow
 from app.oracles.fx import convert, to_minor
 from app.rwa.models import Asset, Holding
 from app.rwa.valuation.errors import BeforeAsset, InvalidAsOf, NoValuation
