@@ -26,7 +26,7 @@ from solcx.exceptions import SolcError
 
 from app.evm.errors import EvmError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CONTRACTS_SRC = ROOT / "contracts" / "src"
 BUILD_DIR = ROOT / "contracts" / "build"
 NODE_MODULES = ROOT / "node_modules"

@@ -537,7 +537,7 @@ def _strip_metadata(code: bytes) -> bytes:
 
 @lru_cache(maxsize=1)
 def _proxy_build() -> Buildable:
-    path = Path(__file__).resolve().parents[2] / "contracts" / "build" / "AuriProxy.json"
+    path = Path(__file__).resolve().parents[3] / "contracts" / "build" / "AuriProxy.json"
     return parse_artifact(json.loads(path.read_text()))
 
 
