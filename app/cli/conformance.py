@@ -1,6 +1,6 @@
 """``aurigraph conformance DIRECTORY``: run filled GeneralStateTests and print a table per category, the
 failures, and a closing ``N passed, M failed`` line. The typer command is a thin wrapper over
-``run_conformance``."""
+``run_conformance``; py-evm is loaded only when it runs."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ import json
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.evm.conformance.runner import FORKS, CaseResult, memory_backend, run_directory, sql_backend
+import typer
+
+if TYPE_CHECKING:
+    from app.evm.conformance.runner import CaseResult
 
 
 def run_conformance(
@@ -25,6 +29,8 @@ def run_conformance(
     By default each case's state goes through our SqlStateStore on a temporary SQLite file (or the empty
     ``evm_kv`` table of ``database_url``) and our transaction validation. ``baseline_memorydb`` runs
     py-evm alone on its in-memory AtomicDB, for comparison."""
+    from app.evm.conformance.runner import FORKS, memory_backend, run_directory, sql_backend
+
     root = Path(directory)
     if fork not in FORKS:
         print(f"unknown fork {fork!r}; known: {', '.join(FORKS)}")
@@ -80,3 +86,27 @@ def to_json(results: list[CaseResult], fork: str, store: str) -> dict[str, objec
         "failed": failed,
         "cases": [{**asdict(r), "passed": r.passed} for r in results],
     }
+
+
+def conformance(
+    directory: Path = typer.Argument(..., help="Directory of filled GeneralStateTests JSON (recursive)."),
+    fork: str = typer.Option("Cancun", help="Which fork's expectations to run."),
+    json_out: Path = typer.Option(None, "--json", help="Write every case's result as JSON."),
+    database_url: str = typer.Option(None, help="Run through this database (default: scratch SQLite)."),
+    baseline_memorydb: bool = typer.Option(False, help="Run on py-evm's MemoryDB instead, for comparison."),
+) -> None:
+    """Run the official Ethereum state tests through our SQL state store; print a table per category and
+    'N passed, M failed', then each failure with its file, index and reason."""
+    raise typer.Exit(
+        run_conformance(
+            str(directory),
+            fork,
+            str(json_out) if json_out else None,
+            database_url=database_url,
+            baseline_memorydb=baseline_memorydb,
+        )
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(conformance)

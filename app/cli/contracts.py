@@ -1,4 +1,5 @@
-"""`aurigraph deploy | call | send`: clients of a running server's REST API (`--url`, default the local one).
+"""`aurigraph compile`: Solidity offline, in process. `aurigraph deploy | call | send`: clients of a running
+server's REST API (`--url`, default the local one).
 
 They work beside `aurigraph serve` / `scripts/serve` (the server is the chain's one writer). Writes need an
 API key of a role that may deploy (`--api-key`, or AURIGRAPH_API_KEY; `aurigraph keys create --role
@@ -145,7 +146,42 @@ def _client(url: str | None, api_key: str | None) -> Client:
     return Client(url or default_url(), api_key or get_settings().api_key or None)
 
 
+def compile(
+    files: list[Path] = typer.Argument(None, help="Solidity files (default: every contracts/src/*.sol)."),
+    out: Path = typer.Option(None, help="Write one artifact JSON per contract into this directory."),
+    optimize_runs: int = typer.Option(200, help="Optimizer runs."),
+) -> None:
+    """Compile Solidity offline (solc as WebAssembly unless a native solc is on PATH), targeting the chain's
+    EVM version; print each contract's size, or write artifacts (abi, bytecode, compiler, settings)."""
+    import json
+
+    from rich.console import Console
+
+    from app.evm.contracts.compiler import CONTRACTS_SRC, CompilationError, compile_files
+
+    console = Console(stderr=True)
+    paths = files or sorted(CONTRACTS_SRC.glob("*.sol"))
+    with console.status(f"compiling {len(paths)} file(s)..."):
+        try:
+            built = compile_files(paths, runs=optimize_runs)
+        except CompilationError as exc:
+            for m in exc.messages:
+                console.print(f"[red]{m.severity}[/red] {m.file}:{m.line}:{m.column}: {m.message}")
+            raise typer.Exit(1) from exc
+    for name, c in sorted(built.items()):
+        typer.echo(
+            f"{name:24s} {len(c.deployed_bytecode):6d} bytes runtime  ({c.source}, solc {c.compiler_version})"
+        )
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / f"{name.replace(':', '_').replace('/', '_')}.json").write_text(
+                json.dumps(c.artifact(), indent=1, sort_keys=True) + "\n"
+            )
+
+
 def register(app: typer.Typer) -> None:
+    app.command()(compile)
+
     @app.command()
     def deploy(
         target: Path = typer.Argument(

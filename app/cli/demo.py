@@ -1,6 +1,7 @@
-"""`aurigraph demo`'s oracle half from the command line: feeds, pricing rules, a loan and a few price rounds
-(app/rwa/demo_oracles.py), on our chain in process (with a valuation engine) or, with `--rpc URL`, through
-a running server's JSON-RPC, whose own engine then values the rounds (and its dashboard shows them live)."""
+"""`aurigraph demo`: the registry's demo data (app/rwa/demo.py), then its oracle half: feeds, pricing rules,
+a loan and a few price rounds (app/rwa/demo_oracles.py), on our chain in process (with a valuation engine)
+or, with `--rpc URL`, through a running server's JSON-RPC, whose own engine then values the rounds (and its
+dashboard shows them live)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from typing import Any
 
 import httpx
 import typer
+
+from app.cli.common import fail, registry_session
+from app.config import get_settings
 
 
 class RemoteChain:
@@ -39,14 +43,13 @@ class RemoteChain:
 
 
 def run(rpc: str | None) -> None:
-    from app.cli import _registry_session
-    from app.cli_feeds import _chain, _sender
+    from app.cli.feeds import _chain, _sender
     from app.rwa.collateral import monitor
     from app.rwa.demo_oracles import ALREADY, seed_oracles, seeded
     from app.rwa.errors import AlreadySeeded, RwaError
     from app.rwa.valuation.engine import ValuationEngine
 
-    if seeded(_registry_session()):  # before opening the chain (a server may hold it)
+    if seeded(registry_session()):  # before opening the chain (a server may hold it)
         typer.echo(ALREADY)
         return
     monitor.install()  # positions are revalued in the rounds of an in-process engine too
@@ -74,3 +77,41 @@ def run(rpc: str | None) -> None:
     for pair, address in s.feeds.items():
         typer.echo(f"  feed {pair:20s} {address}")
     typer.echo(f"priced {', '.join(s.rules)}; collateral position {s.position_id}; {s.rounds} price rounds")
+
+
+def demo(
+    rpc: str = typer.Option(None, help="A running server's JSON-RPC URL (else the chain opens in process)."),
+) -> None:
+    """Seed a small realistic registry: an issuer, 3 assets, 12 verified investors in 11 countries, transfers
+    (some refused), freezes, a forced transfer, a recovery, documents and demo API keys; then price feeds on
+    our chain, pricing rules, a gold-backed loan and a few price rounds (app/cli/demo.py). Runs once."""
+    from app.rwa import audit
+    from app.rwa.audit_key import startup_key
+    from app.rwa.demo import seed
+    from app.rwa.documents import BlobStore
+    from app.rwa.errors import AlreadySeeded
+
+    settings = get_settings()
+    if settings.production:
+        fail(RuntimeError("the demo data is for development: refused with AURIGRAPH_ENV=production"))
+    store = BlobStore(settings.documents_dir, settings.max_upload_bytes)
+    startup_key(settings)  # dev: the checkpoint key, made (and announced) the first time
+    try:
+        with registry_session().begin() as session:
+            s = seed(session, store)
+            audit.checkpoint(session)
+    except AlreadySeeded as exc:
+        typer.echo(str(exc))
+        run(rpc)  # the oracle half, unless it is there too (it may have failed the first time)
+        return
+    typer.echo(f"seeded {', '.join(s.assets)}; {s.investors} verified investors; {s.movements} movements")
+    for what, code in s.refused:
+        typer.echo(f"  refused: {what}: {code}")
+    typer.echo(f"{s.documents} documents under {settings.documents_dir}")
+    for role, token in s.keys.items():
+        typer.echo(f"  {role:8s} key: {token}")
+    run(rpc)  # feeds, pricing rules, a loan, price rounds
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)

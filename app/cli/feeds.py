@@ -29,10 +29,10 @@ def _decimal(value: str | None, name: str) -> Decimal | None:
 @contextmanager
 def _chain(rpc: str | None) -> Iterator[tuple[Any, Any, Any]]:
     """(session factory, Web3s for our chain, engine or None), in process or over `rpc`."""
-    from app.cli import _registry_session
+    from app.cli.common import registry_session
     from app.rwa.valuation.chainio import PinnedWeb3s
 
-    sm = _registry_session()
+    sm = registry_session()
     if rpc is not None:
         yield sm, PinnedWeb3s.over_http(rpc), None
         return
@@ -64,10 +64,10 @@ def _sender(web3s: Any) -> str:
 @feeds_app.command("list")
 def feeds_list() -> None:
     """Every registered feed: pair, network, address, decimals, heartbeat, fallback."""
-    from app.cli import _registry_session
+    from app.cli.common import registry_session
     from app.rwa.valuation.feeds import list_feeds
 
-    with _registry_session()() as session:
+    with registry_session()() as session:
         for f in list_feeds(session):
             typer.echo(
                 f"{f.pair}\t{f.network}\t{f.address}\tdecimals={f.decimals}\theartbeat={f.heartbeat_s}s"

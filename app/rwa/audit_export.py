@@ -252,7 +252,7 @@ def export_csv(
     return count
 
 
-# -- CLI entry points (plain functions: app/cli.py wires them into typer) ------------------------------------
+# -- CLI entry points (plain functions: app/cli/audit.py wires them into typer) -----------------------------
 
 
 def audit_export(

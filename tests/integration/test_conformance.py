@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, insert, select
 
-from app.evm.conformance.cli import run_conformance
+from app.cli.conformance import run_conformance
 from app.evm.conformance.runner import (
     Case,
     CaseResult,
