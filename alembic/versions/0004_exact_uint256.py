@@ -1,9 +1,9 @@
 """Chain integrity: every uint256 column stored exactly on both dialects (SQLite: zero-padded text)
 
 PostgreSQL's NUMERIC(78,0) is already exact: nothing changes there. On SQLite, ``evm_block.base_fee`` and
-``evm_tx.effective_gas_price`` become zero-padded 78-digit text (app/evm/storage/uint256.py), which the NUMERIC
-affinity would turn back into numbers. Values below 2^63 were stored as exact integers and are padded as
-they are; a value stored as a REAL (2^63 and up: the old write path sent those as floats) had lost digits,
+``evm_tx.effective_gas_price`` become zero-padded 78-digit text (app/evm/storage/uint256.py), which the
+NUMERIC affinity would turn back into numbers. Values below 2^63 were stored as exact integers and are padded
+as they are; a value stored as a REAL (2^63 and up: the old write path sent those as floats) had lost digits,
 so it is recomputed from what the row keeps exactly: the block's RLP header (base fee) and the signed
 transaction (effective gas price). ``evm_contract_impl`` keeps each version's build facts (name, compiler
 version, source hash) so that rewinding an upgrade (evm_revert) restores them. The genesis itself needs
