@@ -6,11 +6,8 @@ import gc
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import Connection
-from sqlalchemy.orm import Session
 
 from app.api import alerts_ws
 from app.api import openapi as openapi_doc
@@ -26,43 +23,14 @@ from app.api.routes import metrics as metrics_routes
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
-from app.evm.contracts.service import ContractService
 from app.evm.node.chain import Chain
 from app.evm.rpc.eth import Rpc
 from app.evm.rpc.subscriptions import SubscriptionHub
-from app.evm.storage.rewind import RewindReport
-from app.rwa import audit, audit_key, blobs
+from app.rwa import audit_key, blobs, chain_audit
 from app.rwa.alerts.worker import WebhookWorker
 from app.rwa.collateral import monitor as collateral_monitor
 from app.rwa.group_commit import TransferCommitter
 from app.rwa.valuation.engine import ValuationEngine
-
-
-def chain_audit(conn: Connection, action: str, payload: dict[str, Any]) -> None:
-    """Audit a deploy made over JSON-RPC, in the block's own transaction; the actor is the deployer."""
-    with Session(bind=conn) as session:
-        audit.record(
-            session,
-            actor=f"chain:{payload.get('deployer')}",
-            action=action,
-            subject=f"contract:{payload.get('address')}",
-            payload=payload,
-        )
-        session.flush()
-
-
-def chain_rewind_audit(conn: Connection, report: RewindReport) -> None:
-    """The audit trail is append-only: a rewind (evm_revert) keeps the entries of what it removed and
-    records itself, with what went, in the rewind's own transaction."""
-    with Session(bind=conn) as session:
-        audit.record(
-            session,
-            actor="chain",
-            action="chain.rewind",
-            subject=f"block:{report.kept_block}",
-            payload=report.payload(),
-        )
-        session.flush()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -88,10 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.chain = chain
         app.state.rpc = Rpc(chain)
         app.state.rpc_pool = ThreadPoolExecutor(settings.rpc_threads, thread_name_prefix="rpc")
-        app.state.contracts = ContractService(chain)
         # contracts deployed by raw transactions (JSON-RPC, cast, Hardhat) are recorded and audited too
-        chain.default_hooks.append(app.state.contracts.record_foreign_deploy(on_record=chain_audit))
-        chain.rewind_recorders.append(chain_rewind_audit)
+        app.state.contracts = chain_audit.attach(chain)
         app.state.hub = SubscriptionHub(chain)
         app.state.ws_connections = 0
         # its own connections: callers waiting for it must never hold the ones it needs

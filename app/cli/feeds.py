@@ -39,11 +39,13 @@ def _chain(rpc: str | None) -> Iterator[tuple[Any, Any, Any]]:
     from app.config import get_settings
     from app.evm.node.chain import Chain
     from app.evm.rpc.eth import Rpc
+    from app.rwa import chain_audit
     from app.rwa.collateral import monitor
     from app.rwa.valuation.engine import ValuationEngine
 
     monitor.install()  # a push in process revalues collateral positions too, as the server's engine does
     chain = Chain(sm.kw["bind"], get_settings())
+    chain_audit.attach(chain)  # the feeds it deploys are recorded and audited as the server would
     engine = ValuationEngine(sm, chain, Rpc(chain).handle).start()
     try:
         yield sm, PinnedWeb3s(engine.dispatch), engine

@@ -85,3 +85,16 @@ def test_a_push_in_process_revalues_collateral_positions(env):
     finally:
         if installed and monitor.on_round not in ROUND_LISTENERS:
             ROUND_LISTENERS.append(monitor.on_round)
+
+
+def test_a_feed_deployed_in_process_is_recorded_and_audited(env):
+    """DESIGN: every deploy on the chain is audited. The CLI opens the chain itself (no server), so it must
+    attach the registry's chain recorder as the server does (before, its deploys left no trace)."""
+    from app.evm.storage.models import ContractRow
+
+    run("feeds", "add", "EUR/USD", "--deploy", "1.08", "--decimals", "8")
+    with env() as session:
+        address = session.scalars(select(ContractRow.address)).one()
+        deploys = select(AuditEntry.subject).where(AuditEntry.action == "contract.deploy")
+        subjects = set(session.scalars(deploys))
+    assert subjects == {f"contract:0x{bytes(address).hex()}"}
