@@ -6,23 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.integration.rpcresults import both, latest, result
+
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 
 DEV0 = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
-
-
-def result(node, method, *params):
-    answer = node.rpc(method, *params)
-    assert "result" in answer, (method, answer)
-    return answer["result"]
-
-
-def both(nodes, method, *params):
-    return [result(node, method, *params) for node in nodes]
-
-
-def latest(node) -> dict:
-    return result(node, "eth_getBlockByNumber", "latest", False)
 
 
 def test_client_version_is_accepted_by_hardhat_helpers_on_both(nodes):

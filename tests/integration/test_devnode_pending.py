@@ -12,21 +12,12 @@ import websockets
 from eth_account import Account
 from eth_utils import keccak
 
+from tests.integration.rpcresults import both, result
 from tests.signing import raw_tx
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 
 TO = "0x" + "cd" * 20
-
-
-def result(node, method, *params):
-    answer = node.rpc(method, *params)
-    assert "result" in answer, (method, answer)
-    return answer["result"]
-
-
-def both(nodes, method, *params):
-    return [result(node, method, *params) for node in nodes]
 
 
 def funded(nodes, seed: str) -> Account:

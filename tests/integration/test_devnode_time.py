@@ -10,13 +10,9 @@ import time
 
 import pytest
 
+from tests.integration.rpcresults import result
+
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
-
-
-def result(node, method, *params):
-    answer = node.rpc(method, *params)
-    assert "result" in answer, (method, answer)
-    return answer["result"]
 
 
 def head_time(node) -> int:
