@@ -17,11 +17,16 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, insert, text
+from sqlalchemy.orm import Session, sessionmaker
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -49,6 +54,50 @@ def database(kind: str, tmp: Path) -> tuple[str, str | None]:
     return f"{PG}?options=-csearch_path%3D{schema}", schema
 
 
+@dataclass
+class World:
+    """A migrated database, our chain in process and the three feeds deployed on it and registered."""
+
+    sm: sessionmaker[Session]
+    chain: Chain
+    dispatch: Any
+    w3: Any
+    owner: str
+    addresses: dict[str, str]
+
+
+@contextmanager
+def oracle_world(kind: str, tmp: Path) -> Iterator[World]:
+    url, schema = database(kind, tmp)
+    try:
+        upgrade(url)
+        engine = make_engine(url)
+        sm = make_sessionmaker(engine)
+        chain = Chain(engine, Settings(database_url=url, data_dir=tmp / "data"))
+        dispatch = Rpc(chain).handle
+        w3 = make_web3("local", dispatch)
+        owner = w3.eth.accounts[0]
+        web3s = chainio.PinnedWeb3s(dispatch)
+        prices = {"XAU/USD": "2000", "EUR/USD": "1.08", "GBP/USD": "1.27"}
+        addresses = {
+            pair: deploy_aggregator(w3, decimals=8, description=pair, answer=Decimal(price), sender=owner)
+            for pair, price in prices.items()
+        }  # deployed before the registry's transaction: its writes hold SQLite's lock until commit
+        with sm.begin() as s:
+            for pair, address in addresses.items():
+                data = feeds.FeedInput(pair=pair, address=address, heartbeat_s=86400)
+                feeds.register_feed(
+                    s, actor="bench", data=data, read_meta=lambda n, a: chainio.read_meta(web3s, n, a)
+                )
+        yield World(sm, chain, dispatch, w3, owner, addresses)
+        chain.close()
+        engine.dispose()
+    finally:
+        if schema:
+            with create_engine(PG, isolation_level="AUTOCOMMIT").connect() as conn:
+                conn.execute(text(f'drop schema "{schema}" cascade'))
+
+
 def seed(sm, n: int, currencies: list[str]) -> None:  # type: ignore[no-untyped-def]
     now = datetime.now(UTC)
     with sm.begin() as s:
@@ -74,50 +123,21 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
     currencies = args.currencies.split(",")
-    with tempfile.TemporaryDirectory() as tmp:
-        url, schema = database(args.db, Path(tmp))
-        try:
-            upgrade(url)
-            engine = make_engine(url)
-            sm = make_sessionmaker(engine)
-            chain = Chain(engine, Settings(database_url=url, data_dir=Path(tmp) / "data"))
-            dispatch = Rpc(chain).handle
-            w3 = make_web3("local", dispatch)
-            owner = w3.eth.accounts[0]
-            web3s = chainio.PinnedWeb3s(dispatch)
-            prices = {"XAU/USD": "2000", "EUR/USD": "1.08", "GBP/USD": "1.27"}
-            addresses = {
-                pair: deploy_aggregator(w3, decimals=8, description=pair, answer=Decimal(price), sender=owner)
-                for pair, price in prices.items()
-            }  # deployed before the registry's transaction: its writes hold SQLite's lock until commit
-            with sm.begin() as s:
-                for pair, address in addresses.items():
-                    data = feeds.FeedInput(pair=pair, address=address, heartbeat_s=86400)
-                    feeds.register_feed(
-                        s, actor="bench", data=data, read_meta=lambda n, a: chainio.read_meta(web3s, n, a)
-                    )
-            seed(sm, args.assets, currencies)
-            with sm() as s:
-                gold = feeds.get_feed(s, "XAU/USD").address
-            val = ValuationEngine(sm, chain, dispatch)  # not started: rounds run here, timed
-            times = []
-            for i in range(args.rounds):
-                push_answer(w3, gold, Decimal(2000 + i), owner)
-                started = time.perf_counter()
-                valued = val.process_block(chain.head_number)
-                times.append(time.perf_counter() - started)
-                assert len(valued) == args.assets, len(valued)
-            rows = args.assets * len(currencies)
-            print(
-                f"{args.db}: round over {args.assets} assets x {len(currencies)} currencies ({rows} rows): "
-                f"best {min(times):.3f} s, median {statistics.median(times):.3f} s over {args.rounds} rounds"
-            )
-            chain.close()
-            engine.dispose()
-        finally:
-            if schema:
-                with create_engine(PG, isolation_level="AUTOCOMMIT").connect() as conn:
-                    conn.execute(text(f'drop schema "{schema}" cascade'))
+    with tempfile.TemporaryDirectory() as tmp, oracle_world(args.db, Path(tmp)) as world:
+        seed(world.sm, args.assets, currencies)
+        val = ValuationEngine(world.sm, world.chain, world.dispatch)  # not started: rounds run here, timed
+        times = []
+        for i in range(args.rounds):
+            push_answer(world.w3, world.addresses["XAU/USD"], Decimal(2000 + i), world.owner)
+            started = time.perf_counter()
+            valued = val.process_block(world.chain.head_number)
+            times.append(time.perf_counter() - started)
+            assert len(valued) == args.assets, len(valued)
+        rows = args.assets * len(currencies)
+        print(
+            f"{args.db}: round over {args.assets} assets x {len(currencies)} currencies ({rows} rows): "
+            f"best {min(times):.3f} s, median {statistics.median(times):.3f} s over {args.rounds} rounds"
+        )
 
 
 if __name__ == "__main__":
