@@ -12,8 +12,9 @@ The workload, identical on every node (the same pre-signed bytes, chain id 31337
 Every transfer goes to a fresh recipient (a new storage slot, as a real payment does). All transactions
 are signed before any clock starts; the client is http.client with keep-alive and orjson. Nodes run one
 after the other, each on a free port of 127.0.0.1, and are stopped (temp dirs removed, PostgreSQL schema
-dropped) even on errors. The script prints tx/s per node, the ratios ours/anvil and ours/ganache, and
-the goal check. Run from the repo root:
+dropped) even on errors. "inproc" is the same workload handed to our JSON-RPC dispatcher in this process
+(no HTTP: the limit of our executor). The script prints tx/s per node, the ratios ours/anvil, ours/ganache
+and ours/inproc (same database), and the goal check. Run from the repo root:
 
     .venv/bin/python bench/rpc_load.py                       # all three nodes, SQLite for ours
     .venv/bin/python bench/rpc_load.py --db sqlite,postgresql --json out.json
@@ -60,14 +61,18 @@ DEPLOY_GAS = 5_000_000
 TRANSFER_GAS = 100_000
 TRANSFER_SEL = keccak(b"transfer(address,uint256)")[:4]
 BALANCE_OF_SEL = keccak(b"balanceOf(address)")[:4]
-NODES = ("ours", "anvil", "ganache")
+NODES = ("ours", "inproc", "anvil", "ganache")
 PHASES = ("serial", "batch", "call")
-GOALS = (  # (phase, versus, minimum ratio ours/versus)
-    ("serial", "ganache", 2.0),
+# (phase, versus, minimum ratio ours/versus); issue 15: py-evm stays the only executor, so "eth_call >= 1x
+# anvil" is withdrawn, serial against Ganache is 1.5x, and HTTP must keep 0.8 of our in-process dispatcher
+GOALS = (
+    ("serial", "ganache", 1.5),
     ("batch", "ganache", 2.0),
     ("call", "ganache", 2.0),
     ("serial", "anvil", 0.5),
-    ("call", "anvil", 1.0),
+    ("serial", "inproc", 0.8),
+    ("batch", "inproc", 0.8),
+    ("call", "inproc", 0.8),
 )
 
 
@@ -466,6 +471,90 @@ class Ours(Node):
         return env
 
 
+class InProcessClient:
+    """``Client``'s calls handed to our JSON-RPC dispatcher in this process: the request bytes go through
+    ``app.api.rpc.answer`` (orjson decode, ``Rpc.handle``/``handle_batch``, orjson encode), the answer bytes
+    through orjson as an HTTP client would. No socket, no HTTP, no event loop, no thread hop: "the limit"
+    of our executor, against which the HTTP server's share is measured."""
+
+    def __init__(self, state: Any) -> None:
+        from app.api.rpc import answer
+
+        self._answer = answer
+        self.settings, self.rpc = state.settings, state.rpc
+        self._id = 0
+
+    def _post(self, body: bytes) -> Any:
+        status, out = self._answer(body, self.settings, self.rpc)
+        if status != 200 or out is None:
+            raise BenchError(f"in process: status {status}: {(out or b'')[:300]!r}")
+        return orjson.loads(out)
+
+    call = Client.call
+    batch = Client.batch
+
+    def close(self) -> None:
+        pass
+
+
+class InProcess(Ours):
+    """Our server's application built in this process (``create_app``, its lifespan run as uvicorn runs
+    it: chain, contract audit, valuation worker), with the same settings as ``Ours``; requests go to the
+    dispatcher directly (``InProcessClient``). Imports this checkout's ``app``."""
+
+    def __init__(self, workdir: Path, db: str) -> None:
+        super().__init__(workdir, db, None, 0)
+        self.name = f"inproc-{db}"
+        self.label = self.label.replace("aurigraph", "aurigraph in process, no HTTP")
+        self._exit: Callable[[], None] | None = None
+
+    def start(self, timeout: float) -> Client:
+        if str(ROOT) not in sys.path:
+            sys.path.insert(0, str(ROOT))
+        import asyncio
+
+        for key in [k for k in os.environ if k.startswith("AURIGRAPH_")]:  # defaults only, as Ours
+            del os.environ[key]
+        from app.config import Settings
+        from app.main import create_app
+        from app.migrate import upgrade
+
+        env = self.env()
+        settings = Settings(
+            database_url=env["AURIGRAPH_DATABASE_URL"],
+            data_dir=Path(env["AURIGRAPH_DATA_DIR"]),
+            env="dev",
+            sqlite_synchronous=self.synchronous,  # type: ignore[arg-type]  # FULL or NORMAL
+        )
+        upgrade(settings.sqlalchemy_url)
+        app = create_app(settings)
+        loop = asyncio.new_event_loop()
+        lifespan = app.router.lifespan_context(app)
+        loop.run_until_complete(lifespan.__aenter__())
+        _LIVE.append(self)
+
+        def exit_() -> None:
+            try:
+                loop.run_until_complete(lifespan.__aexit__(None, None, None))
+            finally:
+                loop.close()
+
+        self._exit = exit_
+        client = InProcessClient(app.state)
+        if int(client.call("eth_chainId"), 16) != CHAIN_ID:
+            raise BenchError(f"{self.name}: wrong chain id")
+        return client  # type: ignore[return-value]  # the same call/batch/close as Client
+
+    def stop(self, grace: float = 20.0) -> None:
+        exit_, self._exit = self._exit, None
+        if exit_ is not None:
+            try:
+                exit_()
+            except Exception as exc:  # keep cleaning up
+                print(f"  shutdown of {self.name} failed: {exc}", file=sys.stderr)
+        super().stop(grace)
+
+
 class Anvil(Node):
     def __init__(self, workdir: Path) -> None:
         super().__init__("anvil", "anvil 1.7.1 (in memory)", workdir)
@@ -739,17 +828,19 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> tupl
         )
     ratios: dict[str, dict[str, float]] = {}  # "ours-sqlite/anvil" -> phase -> ratio
     for ours in (n for n in names if n.startswith("ours")):
-        for other in ("anvil", "ganache"):
-            if other not in results:
+        db = ours.removeprefix("ours-")
+        for other in ("anvil", "ganache", "inproc"):
+            versus = f"inproc-{db}" if other == "inproc" else other  # HTTP against in process, same database
+            if versus not in results:
                 continue
             key = f"{ours}/{other}"
             ratios[key] = {
-                p: results[ours][p].rate / results[other][p].rate
+                p: results[ours][p].rate / results[versus][p].rate
                 for p in args.phases
-                if p in results[ours] and p in results[other]
+                if p in results[ours] and p in results[versus]
             }
             lines.append(
-                f"{'ratio ' + key:<46}"
+                f"{'ratio ' + ours + '/' + versus:<46}"
                 + "".join(
                     f"{(f'{ratios[key][p]:.2f}x' if p in ratios[key] else '-'):>14}" for p in args.phases
                 )
@@ -868,7 +959,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch-size", type=int, default=100, help="requests per JSON-RPC batch (default 100)")
     p.add_argument("--calls", type=int, default=5000, help="eth_call balanceOf requests (default 5000)")
     p.add_argument("--senders", type=int, default=4, help="dev accounts that send, round-robin (default 4)")
-    p.add_argument("--only", type=_csv(NODES), default=list(NODES), help="nodes to run: ours,anvil,ganache")
+    p.add_argument(
+        "--only",
+        type=_csv(NODES),
+        default=list(NODES),
+        help="nodes to run: ours,inproc,anvil,ganache (inproc: our dispatcher in this process, no HTTP)",
+    )
     p.add_argument("--phases", type=_csv(PHASES), default=list(PHASES), help="phases: serial,batch,call")
     p.add_argument(
         "--db",
@@ -954,13 +1050,16 @@ def main(argv: list[str] | None = None) -> int:
     failures: dict[str, str] = {}
     workroot = Path(tempfile.mkdtemp(prefix="aurigraph-bench-"))
     try:
-        runs = [(f"ours-{db}", db) for db in args.db] if "ours" in args.only else []
-        runs += [(n, "") for n in args.only if n != "ours"]
+        runs = [(f"inproc-{db}", db) for db in args.db] if "inproc" in args.only else []
+        runs += [(f"ours-{db}", db) for db in args.db] if "ours" in args.only else []
+        runs += [(n, "") for n in args.only if n not in ("ours", "inproc")]
         for name, db in runs:
             workdir = workroot / name
             workdir.mkdir()
             node: Node = (
-                Ours(workdir, db, args.profile if db == args.db[0] else None, args.profile_rate)
+                InProcess(workdir, db)
+                if name.startswith("inproc")
+                else Ours(workdir, db, args.profile if db == args.db[0] else None, args.profile_rate)
                 if db
                 else Anvil(workdir)
                 if name == "anvil"
