@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -98,6 +99,13 @@ class Settings(BaseSettings):
     alert_stream_poll_s: float = 0.25  # how often the alert stream (WebSocket) looks for new alerts
     # valuation: how often feeds on other networks (HTTP RPC) are polled; our chain is read on every block
     valuation_poll_s: float = 15.0
+
+    # tokenization (app/rwa/tokenization): the platform operator's secp256k1 key, which owns the T-REX
+    # platform and every token it deploys, acts as their agent and manages the platform's ClaimIssuer: a
+    # 0x-hex private key, or a file holding one (keep it mode 0600). Without either, a dev or test chain
+    # uses its first dev account; production refuses to tokenize.
+    operator_key: SecretStr = SecretStr("")
+    operator_key_file: Path | None = None
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -5,6 +5,10 @@ npm package ``solc`` (WebAssembly) behind a command that answers ``--version`` a
 native solc. Imports resolve as in any solc project: the base path is ``contracts/src`` (``import
 "Counter.sol"``) and ``node_modules`` an include path (``import "@openzeppelin/contracts/..."``). solc may
 read nothing else, which matters because the REST API compiles the sources it is sent.
+
+Sources pinned to an older compiler (T-REX's modules: ``pragma solidity 0.8.17``) compile with
+``solc_version=``: the npm alias ``solc-<version>`` behind ``tools/solc-<version>``, for that compiler's
+newest EVM version (see ``PINNED``).
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ WASM_SOLC = ROOT / "tools" / "solc"
 # would default to osaka, whose CLZ opcode Prague lacks.
 EVM_VERSION = "prague"
 MIN_NATIVE = Version("0.8.27")  # the first solc that knows evmVersion prague
+# older compilers the set-up installs (npm alias solc-<version>), with the newest EVM version each knows
+PINNED = {"0.8.17": "london"}
 OUTPUTS = ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "metadata"]
 _WHERE = re.compile(r"-->\s*(.+?):(\d+):(\d+):")
 
@@ -90,8 +96,14 @@ class CompiledContract:
         }
 
 
-@lru_cache(maxsize=1)
-def solc_binary() -> Path:
+@lru_cache(maxsize=4)
+def solc_binary(version: str | None = None) -> Path:
+    if version is not None:
+        if version not in PINNED:
+            raise _failure(f"solc {version} is not installed (pinned compilers: {', '.join(PINNED)})")
+        if not (NODE_MODULES / f"solc-{version}").is_dir():
+            raise _failure(f"no solc {version}: run scripts/setup (it installs the npm alias solc-{version})")
+        return WASM_SOLC.with_name(f"solc-{version}")
     native = shutil.which("solc")
     if native:
         try:
@@ -104,8 +116,9 @@ def solc_binary() -> Path:
     return WASM_SOLC
 
 
-def settings(optimize: bool = True, runs: int = 200) -> dict[str, Any]:
-    return {"evmVersion": EVM_VERSION, "optimizer": {"enabled": optimize, "runs": runs}}
+def settings(optimize: bool = True, runs: int = 200, solc_version: str | None = None) -> dict[str, Any]:
+    evm = PINNED.get(solc_version or "", EVM_VERSION)
+    return {"evmVersion": evm, "optimizer": {"enabled": optimize, "runs": runs}}
 
 
 def compile_sources(
@@ -114,11 +127,13 @@ def compile_sources(
     *,
     optimize: bool = True,
     runs: int = 200,
+    solc_version: str | None = None,
 ) -> dict[str, CompiledContract]:
     """Compile ``{source unit name: Solidity text}`` or files, in one solc run. Returns each contract that has
-    bytecode (or only ``contract``), keyed by name, or by ``source:Name`` when two sources share a name."""
+    bytecode (or only ``contract``), keyed by name, or by ``source:Name`` when two sources share a name.
+    ``solc_version``: one of the ``PINNED`` compilers instead of the default one."""
     texts = dict(sources) if isinstance(sources, Mapping) else _read_files(sources)
-    cfg = settings(optimize, runs)
+    cfg = settings(optimize, runs, solc_version)
     std_input = {
         "language": "Solidity",
         "sources": {name: {"content": text} for name, text in texts.items()},
@@ -126,7 +141,7 @@ def compile_sources(
     }
     try:
         stdout, *_ = solcx.wrapper.solc_wrapper(
-            solc_binary=solc_binary(),
+            solc_binary=solc_binary(solc_version),
             stdin=json.dumps(std_input),
             standard_json=True,
             base_path=CONTRACTS_SRC,
@@ -178,9 +193,11 @@ def artifact_json(c: CompiledContract) -> str:
     return json.dumps(c.artifact(), indent=1, sort_keys=True) + "\n"
 
 
-def build_artifacts(src_dir: Path = CONTRACTS_SRC, out_dir: Path = BUILD_DIR) -> list[Path]:
+def build_artifacts(
+    src_dir: Path = CONTRACTS_SRC, out_dir: Path = BUILD_DIR, solc_version: str | None = None
+) -> list[Path]:
     """Compile every ``src_dir/*.sol`` into ``out_dir/<Name>.json``; drop artifacts of removed contracts."""
-    built = compile_sources(sorted(src_dir.glob("*.sol")))
+    built = compile_sources(sorted(src_dir.glob("*.sol")), solc_version=solc_version)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for key, c in built.items():

@@ -115,6 +115,18 @@ class ContractService:
     ) -> TxOutcome:
         """`deployer_key`: the API key (prefix) deploying over REST, recorded on the row and in the audit."""
         data = build.bytecode + abimod.encode_args(abimod.constructor_inputs(build.abi), args, "constructor")
+        params: dict[str, Any] = {"from": sender, "data": data, "value": value}
+        if gas is not None:
+            params["gas"] = gas
+        record = self.deploy_hook(build, on_record, deployer_key)
+        tx_hash = self.chain.send_transaction(params, on_mined=record)
+        return self._outcome(tx_hash, build.abi)
+
+    def deploy_hook(
+        self, build: Buildable, on_record: RecordHook | None = None, deployer_key: str | None = None
+    ) -> Callable[[Connection, TxRecord], None]:
+        """The mined hook that records a deploy of ``build`` (and ``on_record``'s audit entry) in the block's
+        transaction: for a deploy signed elsewhere (``Chain.send_raw_transaction(raw, on_mined=...)``)."""
 
         def record(conn: Connection, tx: TxRecord) -> None:
             if not tx.status or tx.contract_address is None:
@@ -127,11 +139,7 @@ class ContractService:
                 summary = self._summary(build, tx, code, deployer_key)
                 on_record(conn, "contract.deploy", {"contract_id": row, **summary})
 
-        params: dict[str, Any] = {"from": sender, "data": data, "value": value}
-        if gas is not None:
-            params["gas"] = gas
-        tx_hash = self.chain.send_transaction(params, on_mined=record)
-        return self._outcome(tx_hash, build.abi)
+        return record
 
     def _insert(
         self,
