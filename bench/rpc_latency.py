@@ -44,6 +44,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -256,13 +257,73 @@ def bench_node(node: rl.Node, w: rl.Workload, h: History, args: argparse.Namespa
         head = int(c.call("eth_blockNumber"), 16)
         out: dict[str, Any] = {"label": node.label, "client_version": version, "methods": {}}
         for case in cases(h, head, args.blocks):
-            out["methods"][case.name] = time_case(c, case, args.n, args.warmup)
-        out["methods"]["eth_sendRawTransaction + receipt"] = time_sends(c, h.sends)
+            if _chosen(case.name, args.methods):
+                out["methods"][case.name] = time_case(c, case, args.n, args.warmup)
+        if _chosen("eth_sendRawTransaction + receipt", args.methods):
+            out["methods"]["eth_sendRawTransaction + receipt"] = time_sends(c, h.sends)
         return out
     finally:
         c.close()
         node.stop()
         print(f"  {node.name}: done in {time.perf_counter() - t_start:.1f}s (start to stop)", flush=True)
+
+
+# leaves of a thread that waits for work (the event loop in select, idle pool threads, the workers' queues)
+_IDLE = (
+    "select",
+    "poll",
+    "Runner.run",
+    "run_forever",
+    "Condition.wait",
+    "_worker",
+    "Queue.get",
+    "Event.wait",
+    "TransferCommitter._run",
+    "ValuationEngine._run",
+    "WebhookWorker._run",
+)
+
+
+def summarize(path: Path, top: int = 25) -> str:
+    """Shares of the busy samples of every thread of the server (py-spy raw: "frame;frame;... count"),
+    start-up (the lifespan, imports) and idle waits left out; I/O such as fsync counts (--idle)."""
+    inclusive: Counter[str] = Counter()
+    self_fn: Counter[str] = Counter()
+    self_pkg: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not stack or not n.isdigit():
+            continue
+        raw = stack.split(";")
+        frames = [rl._short(f) for f in raw]
+        names = [f.split(" (", 1)[0] for f in frames]
+        if names[-1].endswith(_IDLE) or any("lifespan" in f or "_find_and_load" in f for f in names):
+            continue
+        if names[0] == "_run_module_as_main" and "Server.run" not in names:
+            continue  # the main thread before it serves: migrations, create_app
+        count = int(n)
+        total += count
+        self_fn[frames[-1]] += count
+        self_pkg[rl._package(raw[-1])] += count
+        for f in set(frames):
+            inclusive[f] += count
+    if not total:
+        return "profile: no busy samples"
+
+    def pct(v: int) -> str:
+        return f"{100 * v / total:5.1f}%"
+
+    skip = ("Thread.", "_bootstrap", "_run_module", "_run_code", "<module>", "main (", "serve (", "run (")
+    lines = [f"profile: {total} busy samples (= 100%)", "  inclusive:"]
+    lines += [f"    {pct(v)}  {k}" for k, v in inclusive.most_common(top * 3) if not k.startswith(skip)][:top]
+    lines += ["  self, by function:"] + [f"    {pct(v)}  {k}" for k, v in self_fn.most_common(top)]
+    lines += ["  self, by package:"] + [f"    {pct(v)}  {k}" for k, v in self_pkg.most_common(12)]
+    return "\n".join(lines)
+
+
+def _chosen(name: str, methods: list[str] | None) -> bool:
+    return methods is None or any(name.startswith(m) for m in methods)
 
 
 # -- report -----------------------------------------------------------------------------------------------
@@ -366,9 +427,24 @@ def main(argv: list[str] | None = None) -> int:
         help="databases of ours and inproc (default sqlite,postgresql; PostgreSQL at 127.0.0.1:5432)",
     )
     p.add_argument("--artifact", type=Path, default=rl.ROOT / "contracts" / "build" / "AuriToken.json")
+    p.add_argument(
+        "--methods",
+        type=lambda v: [m.strip() for m in v.split(",") if m.strip()],
+        default=None,
+        help="only the methods whose name starts with one of these (comma-separated), e.g. eth_getBalance",
+    )
+    p.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="run ours (first --db) under `py-spy record --format raw` (a dev dependency); collapsed stacks"
+        " go to this file and a summary is printed (set-up included: profile with a short --blocks)",
+    )
     p.add_argument("--json", type=Path, default=None, help="write the results as JSON to this file")
     p.add_argument("--start-timeout", type=float, default=120.0)
     args = p.parse_args(argv)
+    if args.profile is not None:
+        args.profile = args.profile.resolve()
     if args.quick:
         args.n, args.blocks, args.sends, args.warmup = 200, 100, 40, 20
     if args.blocks < 1 or args.n < 10 or args.sends < 1:
@@ -401,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
             node: rl.Node = (
                 rl.InProcess(workdir, db)
                 if kind == "inproc"
-                else rl.Ours(workdir, db, None, 0)
+                else rl.Ours(workdir, db, args.profile if db == args.db[0] else None, 250)
                 if kind == "ours"
                 else rl.Anvil(workdir)
                 if kind == "anvil"
@@ -425,6 +501,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(workroot, ignore_errors=True)
     text, goals = report(results, args.db)
     print(text)
+    if args.profile is not None and args.profile.exists():
+        print(summarize(args.profile))
     if args.json is not None:
         data = {
             "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -9,6 +9,7 @@ from typing import Any
 import uvicorn
 from sqlalchemy.engine import make_url
 
+from app.api.rpc import FastPath
 from app.config import Settings
 from app.rwa.audit_key import public_key
 
@@ -60,5 +61,7 @@ class _Server(uvicorn.Server):
 
 
 def run(app: Any, settings: Settings, host: str, port: int) -> None:
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    # JSON-RPC is answered in front of the application's middleware stack (app/api/rpc.py, FastPath)
+    front = FastPath.outside(app)
+    config = uvicorn.Config(front, host=host, port=port, log_level="warning", access_log=False)
     _Server(config, app, settings).run()
