@@ -1,10 +1,14 @@
-"""``aurigraph serve``: migrate (dev), then run the server in the foreground (``app.cli.server``)."""
+"""``aurigraph serve``: migrate (dev), then run the server in the foreground with uvicorn and, once it
+listens, say what a newcomer needs to know, as anvil does: the URLs (JSON-RPC, WebSocket, REST docs), chain
+id, database and, in dev mode, the accounts with their private keys. (uvicorn loads only when it runs.)"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 
 
 def serve(
@@ -14,7 +18,6 @@ def serve(
     """Run the server in the foreground: JSON-RPC on / and /rpc, REST under /v1, OpenAPI at /docs.
 
     The database is migrated to the newest schema first unless AURIGRAPH_ENV=production."""
-    from app.cli.server import run
     from app.main import create_app
     from app.migrate import upgrade
 
@@ -27,3 +30,59 @@ def serve(
 
 def register(app: typer.Typer) -> None:
     app.command()(serve)
+
+
+def banner(settings: Settings, chain: Any, host: str, port: int) -> str:
+    from sqlalchemy.engine import make_url
+
+    from app.rwa.audit_key import public_key
+
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    http, ws = f"http://{shown}:{port}", f"ws://{shown}:{port}"
+    database = make_url(settings.sqlalchemy_url).render_as_string(hide_password=True)
+    lines = [
+        "",
+        "Aurigraph is ready",
+        "",
+        f"JSON-RPC      {http}  (also {http}/rpc)",
+        f"WebSocket     {ws}",
+        f"REST API      {http}/v1  (docs {http}/docs)",
+        f"Chain id      {settings.chain_id}",
+        f"Database      {database}",
+        f"Mode          {settings.env}",
+        f"Audit key     {settings.audit_key_file} (public key {public_key(settings).hex()})",
+    ]
+    accounts = getattr(chain, "accounts", ())
+    if accounts:
+        each = settings.dev_balance_wei // 10**18
+        lines += ["", f"Available accounts ({each:,} ETH each at genesis; never use these keys elsewhere)"]
+        lines += [f"({i}) {a.account.address}" for i, a in enumerate(accounts)]
+        lines += ["", "Private keys"]
+        lines += [f"({i}) 0x{bytes(a.account.key).hex()}" for i, a in enumerate(accounts)]
+        lines += ["", f"Mnemonic      {settings.dev_mnemonic}"]
+    else:
+        lines += ["", "No dev accounts (production): send signed transactions (eth_sendRawTransaction)."]
+    lines += [
+        "",
+        "Next: `aurigraph keys create --role admin`, then `aurigraph deploy ... --api-key <key>`",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def run(app: Any, settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from app.api.rpc import FastPath
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:  # listening, the lifespan done: the chain is open
+                chain = getattr(app.state, "chain", None)
+                print(banner(settings, chain, self.config.host, self.config.port), flush=True)
+
+    # JSON-RPC is answered in front of the application's middleware stack (app/api/rpc.py, FastPath)
+    front = FastPath.outside(app)
+    config = uvicorn.Config(front, host=host, port=port, log_level="warning", access_log=False)
+    Server(config).run()
