@@ -30,7 +30,7 @@ TIP = 10**9  # priority fee, as the chain's own eth_sendTransaction
 DEPLOY_GAS = 25_000_000
 
 
-def operator_account(settings: Settings, chain: Chain) -> LocalAccount:
+def operator_account(settings: Settings, chain: Chain | None) -> LocalAccount:
     """The configured operator key (AURIGRAPH_OPERATOR_KEY_FILE, else AURIGRAPH_OPERATOR_KEY); without one,
     the chain's first dev account, on a dev or test chain only. Production also refuses a dev account's
     key."""
@@ -50,7 +50,7 @@ def operator_account(settings: Settings, chain: Chain) -> LocalAccount:
         }:
             raise OperatorKeyMissing("the operator key is a well-known dev account's: refused in production")
         return account
-    if settings.production or not chain.accounts:
+    if settings.production or chain is None or not chain.accounts:
         raise OperatorKeyMissing(
             "no operator key: set AURIGRAPH_OPERATOR_KEY_FILE (or AURIGRAPH_OPERATOR_KEY) to a private key"
         )

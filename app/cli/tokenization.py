@@ -1,0 +1,82 @@
+"""`aurigraph tokenization init | show`: the T-REX platform on our chain (app/rwa/tokenization).
+
+`init` opens the chain in process as its writer (it refuses to run while a server holds the same database),
+with the operator key configured by AURIGRAPH_OPERATOR_KEY_FILE or AURIGRAPH_OPERATOR_KEY (a dev chain
+falls back to its first dev account; production refuses), and deploys the platform unless this database
+records one already. Every deploy is recorded in the contract registry and audited."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from app.rwa.tokenization.platform import Platform
+
+tokenization_app = typer.Typer(
+    help="ERC-3643 tokenization (Tokeny's T-REX suite) on our chain.", no_args_is_help=True
+)
+
+
+def _print(platform: Platform) -> None:
+    for role, value in asdict(platform).items():
+        if isinstance(value, dict):
+            for name, address in value.items():
+                typer.echo(f"module {name}\t{address}")
+        else:
+            typer.echo(f"{role}\t{value}")
+
+
+@tokenization_app.command("init")
+def init() -> None:
+    """Deploy the platform (implementation authority and implementations, TREXFactory, ONCHAINID IdFactory,
+    KYC claim topics registry, ClaimIssuer, compliance modules) and print its addresses. Idempotent."""
+    from app.cli.common import fail, registry_session
+    from app.config import get_settings
+    from app.evm.errors import EvmError
+    from app.evm.node.chain import Chain
+    from app.rwa import chain_audit
+    from app.rwa.errors import RwaError
+    from app.rwa.tokenization.operator import open_operator, operator_account
+    from app.rwa.tokenization.platform import deploy_platform
+
+    settings = get_settings()
+    if settings.production:
+        try:  # refuse before opening anything
+            operator_account(settings, None)
+        except RwaError as exc:
+            fail(exc)
+    sm = registry_session()
+    try:
+        chain = Chain(sm.kw["bind"], settings)
+    except EvmError as exc:
+        fail(exc)
+    try:
+        op = open_operator(chain, chain_audit.attach(chain), settings)
+        typer.echo(f"operator\t{op.address}")
+        _print(deploy_platform(op))
+    except (RwaError, EvmError) as exc:
+        fail(exc)
+    finally:
+        chain.close()
+
+
+@tokenization_app.command("show")
+def show() -> None:
+    """The platform's addresses as this database records them."""
+    from app.cli.common import fail, registry_session
+    from app.rwa.tokenization.errors import PlatformNotDeployed
+    from app.rwa.tokenization.platform import load_platform
+
+    sm = registry_session()
+    with sm.kw["bind"].connect() as conn:
+        platform = load_platform(conn)
+    if platform is None:
+        fail(PlatformNotDeployed())
+    _print(platform)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(tokenization_app, name="tokenization")
