@@ -1010,7 +1010,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile is not None:
         args.profile = args.profile.resolve()
         if not (shutil.which("py-spy") or (ROOT / ".venv" / "bin" / "py-spy").exists()):
-            p.error("--profile needs py-spy (a one-off: .venv/bin/pip install py-spy)")
+            p.error("--profile needs py-spy (a dev dependency: .venv/bin/pip install -e .[dev])")
     if not args.artifact.exists():
         p.error(f"{args.artifact} does not exist (build the token first)")
 
