@@ -56,6 +56,7 @@ class LogQuery:
 
 BlockListener = Callable[[BlockRecord, Sequence[TxRecord]], None]
 MinedHook = Callable[[Connection, TxRecord], None]
+BlockHook = Callable[[Connection, BlockRecord, Sequence[TxRecord]], None]
 
 
 class Chain:
@@ -104,6 +105,9 @@ class Chain:
         # run in the block's transaction for every transaction without a hook of its own (e.g. recording
         # contracts deployed over JSON-RPC in the registry, with their audit entry)
         self.default_hooks: list[MinedHook] = []
+        # run in the block's transaction after every transaction's own hook, with the whole block (e.g. the
+        # registry indexing a tokenized asset's events, whoever sent them): a raise rolls the block back
+        self.block_hooks: list[BlockHook] = []
         # run in the SQL transaction of a rewind (evm_revert, anvil_reset) with the kept block's number:
         # each removes the rows the removed blocks wrote (contract registry, tokenization...) and says what
         self.rewind_hooks: list[RewindHook] = []
@@ -608,6 +612,8 @@ class Chain:
                     else:
                         for default in self.default_hooks:
                             default(conn, t)
+                for block_hook in self.block_hooks:
+                    block_hook(conn, block, txrecs)
         except BaseException:
             self.store.discard()
             self._pending_header = self._head = None
