@@ -1,4 +1,5 @@
-"""`aurigraph tokenization init | show`: the T-REX platform on our chain (app/rwa/tokenization).
+"""`aurigraph tokenization init | show | tokenize`: the T-REX platform on our chain (app/rwa/tokenization),
+and a registry asset tokenized on it (app/rwa/onchain).
 
 `init` opens the chain in process as its writer (it refuses to run while a server holds the same database),
 with the operator key configured by AURIGRAPH_OPERATOR_KEY_FILE or AURIGRAPH_OPERATOR_KEY (a dev chain
@@ -76,6 +77,42 @@ def show() -> None:
     if platform is None:
         fail(PlatformNotDeployed())
     _print(platform)
+
+
+@tokenization_app.command("tokenize")
+def tokenize(
+    symbol: str = typer.Argument(..., help="the registry asset to tokenize"),
+    actor: str = typer.Option("cli:operator", help="who the audit trail names"),
+) -> None:
+    """Tokenize a registry asset (as POST /v1/assets/{symbol}/tokenize): its rules become compliance
+    modules (a rule the suite cannot express is refused before anything is deployed), its holders get
+    ONCHAINIDs with KYC claims, its holdings are minted and its freezes mirrored, and its token becomes
+    its book of record. Prints the token's addresses. Runs in process: not while a server holds the
+    database (use the REST route then)."""
+    from app.cli.common import fail, registry_session
+    from app.config import get_settings
+    from app.evm.errors import EvmError
+    from app.evm.node.chain import Chain
+    from app.rwa import chain_audit
+    from app.rwa.errors import RwaError
+    from app.rwa.onchain import service
+    from app.rwa.onchain.tokenize import tokenize as tokenize_asset
+
+    settings = get_settings()
+    sm = registry_session()
+    try:
+        chain = Chain(sm.kw["bind"], settings)
+    except EvmError as exc:
+        fail(exc)
+    try:
+        svc = service.attach(chain, chain_audit.attach(chain), settings)
+        done = tokenize_asset(svc, symbol, actor=actor)
+        for role, value in asdict(done).items():
+            typer.echo(f"{role}\t{value}")
+    except (RwaError, EvmError) as exc:
+        fail(exc)
+    finally:
+        chain.close()
 
 
 def register(app: typer.Typer) -> None:
