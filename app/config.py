@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     # uses its first dev account; production refuses to tokenize.
     operator_key: SecretStr = SecretStr("")
     operator_key_file: Path | None = None
+    # the consistency checker (app/rwa/onchain/consistency): how often the server compares every tokenized
+    # asset's registry record with its token and alerts new differences (0: never; the CLI still checks)
+    consistency_interval_s: float = 60.0
 
     @property
     def sqlalchemy_url(self) -> str:

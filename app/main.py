@@ -30,6 +30,7 @@ from app.rwa import audit_key, blobs, chain_audit
 from app.rwa.alerts.worker import WebhookWorker
 from app.rwa.collateral import monitor as collateral_monitor
 from app.rwa.group_commit import TransferCommitter
+from app.rwa.onchain.consistency.watch import ConsistencyWatch
 from app.rwa.valuation.engine import ValuationEngine
 
 
@@ -81,6 +82,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.valuation = ValuationEngine(
             app.state.sessionmaker, chain, app.state.rpc.handle, poll_s=settings.valuation_poll_s
         ).start()
+        # compares every tokenized asset's registry record with its token, alerting new differences
+        app.state.consistency = None
+        if settings.consistency_interval_s > 0:
+            app.state.consistency = ConsistencyWatch(
+                chain, app.state.sessionmaker, settings.consistency_interval_s
+            ).start()
         if settings.block_interval > 0:
             chain.set_interval(settings.block_interval)
         # what start-up built (modules, py-evm's opcode tables, the state cache) lives as long as the
@@ -91,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             app.state.valuation.close()
+            if app.state.consistency is not None:
+                app.state.consistency.close()
             app.state.rpc_pool.shutdown(wait=True, cancel_futures=True)
             app.state.committer.close()
             app.state.webhooks.close()

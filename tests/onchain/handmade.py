@@ -1,6 +1,6 @@
-"""On-chain fixtures: our chain in process with the T-REX platform deployed once per test module, registry
-assets and identities made through the registry's services, and tokenized assets whose token holds what
-the registry holds."""
+"""A hand-made on-chain world: our chain in process with the T-REX platform deployed once per test
+module, registry assets and identities made through the registry's services, and tokenized assets whose
+token holds what the registry holds (a token deployed and minted beside the registry's own issue)."""
 
 from __future__ import annotations
 
@@ -107,8 +107,8 @@ class Registry:
         return symbol, suite
 
 
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+def registry_on(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """A ``Registry`` on a fresh SQLite database (a test module's fixture yields from it)."""
     gen = make_database("sqlite", tmp_path_factory.mktemp("onchain"))
     url = next(gen)
     w = open_world(url)

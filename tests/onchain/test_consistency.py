@@ -5,17 +5,25 @@ prints corrective operations and changes nothing."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+
 import pytest
 from eth_abi import encode
 from eth_utils import keccak
 from sqlalchemy import func, select, text
+from typer.testing import CliRunner
 
+from app.cli import app as cli
+from app.config import get_settings
 from app.rwa.alerts.models import Alert
 from app.rwa.audit_models import AuditEntry
-from app.rwa.onchain import consistency
-from app.rwa.onchain.consistency import Difference
+from app.rwa.onchain.consistency import check as consistency
+from app.rwa.onchain.consistency.check import Difference
+from app.rwa.onchain.consistency.watch import ConsistencyWatch
 from app.rwa.tokenization import agent
-from tests.onchain.conftest import DE, FR, Investor, Registry
+from app.rwa.tokenization import identities as onchain_ids
+from tests.onchain.handmade import DE, FR, US, Investor, Registry, registry_on
 
 # T-REX 4.1.6's Token storage (contracts/token/Token.sol: `Token is IToken, AgentRoleUpgradeable,
 # TokenStorage`), from OpenZeppelin upgradeable 4.x: Initializable's _initialized/_initializing share slot 0,
@@ -27,6 +35,11 @@ BALANCES_SLOT = 102
 def balance_slot(wallet: str) -> int:
     """Solidity's slot of ``_balances[wallet]``: keccak256(pad32(key) . pad32(slot))."""
     return int.from_bytes(keccak(encode(["address", "uint256"], [wallet, BALANCES_SLOT])), "big")
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    yield from registry_on(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +129,97 @@ def test_each_difference_is_raised_as_an_alert_with_its_audit_entry(
     )
     assert '"field":"frozen_units"' in alert.payload and '"chain":"25"' in alert.payload
     assert entry.action == "alert.raised" and entry.subject == f"wallet:{bob.wallet}"
+
+
+@pytest.fixture
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    yield from registry_on(tmp_path_factory)
+
+
+@pytest.fixture
+def cli_env(
+    fresh: Registry, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Registry]:
+    """A world of its own, whose chain the test closes before the CLI opens the database (one writer)."""
+    reg = fresh
+    monkeypatch.setenv("AURIGRAPH_DATABASE_URL", str(reg.world.chain.engine.url))
+    monkeypatch.setenv("AURIGRAPH_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    get_settings.cache_clear()
+    yield reg
+    get_settings.cache_clear()
+
+
+def test_the_periodic_task_alerts_a_new_difference_once(fresh: Registry) -> None:
+    registry = fresh  # a world of its own: each round checks every tokenized asset
+    alice = registry.investor(1, DE)
+    symbol, suite = registry.tokenize({alice: 70})
+    watch = ConsistencyWatch(registry.world.chain, registry.sessions, 3600)
+    assert watch.run_once() == []
+    agent.set_address_frozen(registry.world.op, suite.token, alice.wallet, True)
+    before = counts(registry)
+    expected = Difference(symbol, alice.wallet, "address_frozen", False, True, alice.identity_id)
+    assert watch.run_once() == [expected]
+    assert counts(registry) == (before[0] + 1, before[1] + 1)
+    assert watch.run_once() == []  # still there: not alerted again
+    assert counts(registry) == (before[0] + 1, before[1] + 1)
+    agent.set_address_frozen(registry.world.op, suite.token, alice.wallet, False)
+    assert watch.run_once() == []
+    agent.set_address_frozen(registry.world.op, suite.token, alice.wallet, True)
+    assert watch.run_once() == [expected]  # cleared, then back: alerted again
+
+
+def registry_state(reg: Registry) -> list[tuple[object, ...]]:
+    with reg.world.chain.engine.connect() as conn:
+        holdings = conn.execute(text("SELECT * FROM rwa_holding ORDER BY asset_id, wallet_id")).all()
+        asset_rows = conn.execute(text("SELECT * FROM rwa_asset ORDER BY id")).all()
+        blocks = conn.execute(text("SELECT count(*) FROM evm_block")).all()
+    return [tuple(r) for r in holdings + asset_rows + blocks]
+
+
+def test_the_command_reports_raises_and_repair_prints_without_changing_anything(cli_env: Registry) -> None:
+    reg = cli_env
+    carol, dave = reg.investor(3, DE), reg.investor(4, FR)
+    symbol, suite = reg.tokenize({carol: 100, dave: 50})
+    runner = CliRunner()
+    op = reg.world.op
+    agent.freeze_partial(op, suite.token, dave.wallet, 20)  # chain: the registry must follow
+    onchain_ids.register_wallet(op, suite.identity_registry, carol.wallet, carol.onchain_id, US)  # registry
+    with reg.world.chain.engine.begin() as conn:  # KYC revoked in the registry, the claim left on-chain
+        conn.execute(
+            text("UPDATE rwa_identity SET kyc_status = 'revoked' WHERE id = :i"), {"i": dave.identity_id}
+        )
+    reg.world.chain.close()
+    before, alerts = registry_state(reg), counts(reg)
+    plain = runner.invoke(cli, ["check", "consistency"])
+    assert plain.exit_code == 1, plain.output
+    lines = plain.output.strip().splitlines()
+    assert lines[1:] == sorted(  # by wallet, then field
+        [
+            f"{symbol} {carol.wallet} country: registry {DE}, chain {US}",
+            f"{symbol} {dave.wallet} frozen_units: registry 0, chain 20",
+            f"{symbol} {dave.wallet} verified: registry false, chain true",
+        ]
+    )
+    assert counts(reg) == (alerts[0] + 3, alerts[1] + 3)
+    fixed = runner.invoke(cli, ["check", "consistency", "--repair", "--json", "--asset", symbol])
+    assert fixed.exit_code == 1, fixed.output
+    body = json.loads(fixed.output)
+    assert [(d["wallet"], d["field"], d["registry"], d["chain"]) for d in body["differences"]] == sorted(
+        [
+            (carol.wallet, "country", DE, US),
+            (dave.wallet, "frozen_units", "0", "20"),
+            (dave.wallet, "verified", False, True),
+        ]
+    )
+    ops = {op["difference"]["field"]: op for op in body["repair"]}
+    country, frozen, verified = ops["country"], ops["frozen_units"], ops["verified"]
+    assert country["target"] == "chain"
+    assert country["command"].startswith(
+        f'cast send {suite.identity_registry} "updateCountry(address,uint16)" {carol.wallet} {DE}'
+    )
+    assert frozen["target"] == "registry"
+    assert frozen["command"].startswith("UPDATE rwa_holding SET frozen_units = 20 WHERE asset_id = ")
+    assert verified["target"] == "chain"
+    assert verified["command"] == f"identities.revoke_kyc_claim(identity={dave.onchain_id})"
+    assert registry_state(reg) == before  # nothing applied: holdings, assets and blocks as they were
+    assert counts(reg) == (alerts[0] + 6, alerts[1] + 6)

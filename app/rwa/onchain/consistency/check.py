@@ -86,13 +86,19 @@ class Difference:
 @dataclass(frozen=True, slots=True)
 class Report:
     block_number: int
-    assets: tuple[str, ...]
+    targets: tuple[Tokenized, ...]
     differences: tuple[Difference, ...]
+
+    @property
+    def assets(self) -> tuple[str, ...]:
+        return tuple(t.symbol for t in self.targets)
 
     def view(self) -> dict[str, Any]:
         return {
             "block_number": self.block_number,
-            "assets": list(self.assets),
+            "assets": {
+                t.symbol: {"token": t.token, "identity_registry": t.identity_registry} for t in self.targets
+            },
             "differences": [d.view() for d in self.differences],
         }
 
@@ -141,11 +147,11 @@ def check(chain: Chain, symbols: Sequence[str] | None = None) -> Report:
                 raise InvalidInput(f"not tokenized: {', '.join(unknown)}")
             targets = [t for t in targets if t.symbol in set(symbols)]
         sides = [(t, *_registry_side(chain, conn, t, block)) for t in targets]
-    reader = _Reader(chain, header)
+    reader = Reader(chain, header)
     found: list[Difference] = []
     for target, issued, stopped, held in sides:
         found += _compare(reader, target, issued, stopped, held)
-    return Report(block, tuple(t.symbol for t in targets), tuple(found))
+    return Report(block, tuple(targets), tuple(found))
 
 
 def raise_alerts(session: Session, differences: Iterable[Difference]) -> int:
@@ -216,7 +222,7 @@ def _chain_wallets(chain: Chain, t: Tokenized, block: int) -> set[str]:
 
 
 def _compare(
-    reader: _Reader, t: Tokenized, issued: int, stopped: bool, held: dict[str, _Held]
+    reader: Reader, t: Tokenized, issued: int, stopped: bool, held: dict[str, _Held]
 ) -> list[Difference]:
     found = []
     supply = int(reader.call(t.token, "Token", "totalSupply"))
@@ -253,7 +259,7 @@ def _compare(
     return found
 
 
-class _Reader:
+class Reader:
     """Read-only calls at one block."""
 
     def __init__(self, chain: Chain, header: Any) -> None:
