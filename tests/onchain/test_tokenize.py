@@ -31,9 +31,10 @@ from app.rwa.tokenization.errors import ChainTxReverted
 from tests.onchain.world import ACTOR, DE, FR, US, OnchainWorld, world_on
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OnchainWorld]:
-    yield from world_on("sqlite", tmp_path_factory)
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OnchainWorld]:
+    """One chain and platform per database for the whole module (the tests build on each other's state)."""
+    yield from world_on(request.param, tmp_path_factory)
 
 
 def counts(world: OnchainWorld) -> tuple[int, int, int]:

@@ -131,7 +131,7 @@ class _TxIndexer:
     # -- rows ---------------------------------------------------------------------------------------------
     def _asset(self, asset_id: int) -> Asset:
         if asset_id not in self.assets:
-            stmt = select(Asset).where(Asset.id == asset_id).with_for_update()
+            stmt = select(Asset).where(Asset.id == asset_id).with_for_update(of=Asset)
             self.assets[asset_id] = self.session.scalars(stmt).one()
         return self.assets[asset_id]
 
