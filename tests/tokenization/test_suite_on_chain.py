@@ -233,3 +233,17 @@ def test_agent_actions(world: World, holders: Holders, allow: TokenSuite) -> Non
     assert op.call(allow.identity_registry, ir, "investorCountry", [_a(new)]) == FR
     with pytest.raises(ChainTxReverted, match="no tokens to recover"):
         agent.recover(op, token, bob, _a(new), holders.bob_id)
+
+
+def test_unregistered_wallet_and_removed_module(world: World, holders: Holders, restrict: TokenSuite) -> None:
+    op, ir = world.op, restrict.identity_registry
+    frank = _a(holders.frank)
+    assert identities.unregister_wallet(op, ir, frank) is not None
+    assert not identities.is_verified(op, ir, frank) and identities.unregister_wallet(op, ir, frank) is None
+    with pytest.raises(ChainTxReverted, match="Identity is not verified"):
+        agent.mint(op, restrict.token, frank, 1)
+    # France is denied until the module is unbound from the token's compliance
+    assert tokens.remove_module(op, restrict.compliance, world.platform, "CountryRestrictModule") is not None
+    assert tokens.remove_module(op, restrict.compliance, world.platform, "CountryRestrictModule") is None
+    agent.mint(op, restrict.token, _a(holders.bob), 5)
+    assert balance(world, restrict.token, holders.bob) == 5

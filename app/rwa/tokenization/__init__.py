@@ -22,12 +22,15 @@ The API (addresses are 0x-hex strings, amounts int base units; writes return a m
   identities.add_kyc_claim(op, platform, subject, identity) -> Receipt | None
   identities.revoke_kyc_claim(op, platform, identity, *, identity_id=None) -> Receipt | None
   identities.register_wallet(op, identity_registry, wallet, identity, country) -> Receipt | None
+  identities.unregister_wallet(op, identity_registry, wallet) -> Receipt | None
   identities.is_verified(op, identity_registry, wallet) -> bool
   identities.onchain_identity(conn, identity_id) -> str | None
   modules.country_allow(codes) / country_restrict(codes) / max_balance(units) / max_holders(count)
          / minimum_transfer(units) / lock_up(until) -> ModuleConfig
   tokens.TokenSpec.of(asset) -> TokenSpec;  tokens.find_token(op, platform, symbol) -> str | None
   tokens.deploy_token(op, platform, spec, modules=(), *, unpause=True) -> TokenSuite
+  tokens.configure_module(op, compliance, platform, config) -> Receipt   bind if needed, then configure
+  tokens.remove_module(op, compliance, platform, module_name) -> Receipt | None
   agent.mint / burn(op, token, wallet, amount);  agent.set_address_frozen(op, token, wallet, frozen)
   agent.freeze_partial / unfreeze_partial(op, token, wallet, amount)
   agent.forced_transfer(op, token, sender, to, amount);  agent.recover(op, token, lost, new, identity)

@@ -136,6 +136,17 @@ def register_wallet(
     return op.transact(identity_registry, ir, "registerIdentity", [wallet, identity, country], on_mined=hook)
 
 
+def unregister_wallet(op: Operator, identity_registry: str, wallet: str) -> Receipt | None:
+    """Remove ``wallet`` from a token's identity registry (None when it is not there): it can no longer
+    receive the token, nor send it (``isVerified`` is false)."""
+    ir = artifacts.abi("IdentityRegistry")
+    if not op.call(identity_registry, ir, "contains", [wallet]):
+        return None
+    payload = {"registry": identity_registry, "wallet": wallet}
+    hook = audit_hook(op.actor, "tokenization.wallet_unregistered", f"wallet:{wallet}", payload)
+    return op.transact(identity_registry, ir, "deleteIdentity", [wallet], on_mined=hook)
+
+
 def is_verified(op: Operator, identity_registry: str, wallet: str) -> bool:
     return bool(op.call(identity_registry, artifacts.abi("IdentityRegistry"), "isVerified", [wallet]))
 

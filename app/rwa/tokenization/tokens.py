@@ -134,3 +134,16 @@ def configure_module(op: Operator, compliance: str, platform: Platform, config: 
     }
     hook = audit_hook(op.actor, "tokenization.module_configured", f"contract:{compliance}", payload)
     return op.transact(compliance, mc, "callModuleFunction", [config.calldata(), module], on_mined=hook)
+
+
+def remove_module(op: Operator, compliance: str, platform: Platform, module: str) -> Receipt | None:
+    """Unbind the platform's ``module`` (a contract name) from a token's compliance (None if not bound)."""
+    mc = artifacts.abi("ModularCompliance")
+    address = platform.modules.get(module)
+    if address is None:
+        raise UnsupportedModule(f"the platform has no module {module}")
+    if not op.call(compliance, mc, "isModuleBound", [address]):
+        return None
+    payload = {"compliance": compliance, "module": module}
+    hook = audit_hook(op.actor, "tokenization.module_removed", f"contract:{compliance}", payload)
+    return op.transact(compliance, mc, "removeModule", [address], on_mined=hook)
