@@ -32,6 +32,8 @@ from app.evm.contracts.service import (
 from app.rwa import errors as e
 from app.rwa.alerts import errors as alert_errors
 from app.rwa.collateral import errors as collateral_errors
+from app.rwa.onchain import errors as onchain_errors
+from app.rwa.tokenization import errors as tokenization_errors
 from app.rwa.valuation import errors as valuation_errors
 
 # most specific first is not required: the handler walks the exception's MRO and takes the nearest class
@@ -66,6 +68,14 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     valuation_errors.InvalidPricing: (422, "INVALID_PRICING"),
     valuation_errors.InvalidAsOf: (422, "INVALID_AS_OF"),
     valuation_errors.BeforeAsset: (422, "BEFORE_ASSET"),
+    onchain_errors.NotTokenized: (404, "NOT_TOKENIZED"),
+    onchain_errors.AssetTokenized: (409, "ASSET_TOKENIZED"),
+    onchain_errors.RuleNotExpressible: (422, "RULE_NOT_EXPRESSIBLE"),
+    onchain_errors.TokenizeRefused: (422, "TOKENIZE_REFUSED"),
+    tokenization_errors.ChainTxReverted: (409, "CHAIN_REVERTED"),
+    tokenization_errors.PlatformNotDeployed: (404, "PLATFORM_NOT_DEPLOYED"),
+    tokenization_errors.OperatorKeyMissing: (503, "OPERATOR_KEY_MISSING"),
+    tokenization_errors.ChainNotMining: (409, "CHAIN_NOT_MINING"),
     e.NotFound: (404, "NOT_FOUND"),
     e.AlreadyExists: (409, "ALREADY_EXISTS"),
     e.InvalidUnits: (422, "INVALID_UNITS"),

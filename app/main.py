@@ -30,6 +30,7 @@ from app.rwa import audit_key, blobs, chain_audit
 from app.rwa.alerts.worker import WebhookWorker
 from app.rwa.collateral import monitor as collateral_monitor
 from app.rwa.group_commit import TransferCommitter
+from app.rwa.onchain import service as onchain_service
 from app.rwa.onchain.consistency.watch import ConsistencyWatch
 from app.rwa.valuation.engine import ValuationEngine
 
@@ -59,6 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rpc_pool = ThreadPoolExecutor(settings.rpc_threads, thread_name_prefix="rpc")
         # contracts deployed by raw transactions (JSON-RPC, cast, Hardhat) are recorded and audited too
         app.state.contracts = chain_audit.attach(chain)
+        # tokenized assets: the registry indexes their tokens' events in each block's transaction and
+        # rewinds with the chain; the operator key is read when tokenization is first used
+        app.state.onchain = onchain_service.attach(chain, app.state.contracts, settings)
         app.state.hub = SubscriptionHub(chain)
         app.state.ws_connections = 0
         # its own connections: callers waiting for it must never hold the ones it needs
