@@ -138,7 +138,9 @@ def consistency(
     from app.config import get_settings
     from app.evm.errors import EvmError
     from app.evm.node.chain import Chain
+    from app.rwa import chain_audit
     from app.rwa.errors import RwaError
+    from app.rwa.onchain import service
     from app.rwa.onchain.consistency import check
     from app.rwa.onchain.consistency import repair as repairs
 
@@ -148,6 +150,8 @@ def consistency(
     except EvmError as exc:
         fail(exc)
     try:
+        # as every process that opens the chain (it mines nothing here)
+        service.attach(chain, chain_audit.attach(chain))
         report = check.check(chain, asset or None)
         ops = []
         if repair:

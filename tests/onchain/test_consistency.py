@@ -1,7 +1,8 @@
-"""The consistency checker: zero differences on a consistent tokenized asset; a registry holding changed
-behind the service's back (raw SQL) and a token balance changed behind the chain's back
-(``anvil_setStorageAt``) are each reported exactly, raised as alerts with audit entries; ``--repair``
-prints corrective operations and changes nothing."""
+"""The consistency checker on assets tokenized through the on-chain mode (the registry's indexer attached):
+zero differences on a consistent asset; a registry holding changed behind the service's back (raw SQL) and
+a token's storage changed behind the chain's back (``anvil_setStorageAt``) are each reported exactly, and
+raised as alerts with audit entries; the periodic task alerts a difference once; ``--repair`` prints
+corrective operations and changes nothing."""
 
 from __future__ import annotations
 
@@ -10,216 +11,297 @@ from collections.abc import Iterator
 
 import pytest
 from eth_abi import encode
+from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
 from app.cli import app as cli
 from app.config import get_settings
+from app.db import make_sessionmaker
 from app.rwa.alerts.models import Alert
 from app.rwa.audit_models import AuditEntry
+from app.rwa.models import Wallet
 from app.rwa.onchain.consistency import check as consistency
 from app.rwa.onchain.consistency.check import Difference
 from app.rwa.onchain.consistency.watch import ConsistencyWatch
-from app.rwa.tokenization import agent
+from app.rwa.onchain.mode import Tokenized
+from app.rwa.onchain.tokenize import tokenize
 from app.rwa.tokenization import identities as onchain_ids
-from tests.onchain.handmade import DE, FR, US, Investor, Registry, registry_on
+from tests.onchain.world import ACTOR, DE, FR, US, OnchainWorld, world_on
 
 # T-REX 4.1.6's Token storage (contracts/token/Token.sol: `Token is IToken, AgentRoleUpgradeable,
 # TokenStorage`), from OpenZeppelin upgradeable 4.x: Initializable's _initialized/_initializing share slot 0,
 # ContextUpgradeable's __gap[50] takes 1-50, OwnableUpgradeable's _owner 51 and __gap[49] 52-100,
-# AgentRoleUpgradeable's Roles.Role _agents (one mapping) 101; then TokenStorage's `_balances` at 102.
-BALANCES_SLOT = 102
+# AgentRoleUpgradeable's Roles.Role _agents (one mapping) 101; then TokenStorage (contracts/token/
+# TokenStorage.sol): _balances 102, _allowances 103, _totalSupply 104, _tokenName 105, _tokenSymbol 106,
+# _tokenDecimals + _tokenOnchainID 107, _frozen 108, _frozenTokens 109, _tokenPaused (lowest byte) +
+# _tokenIdentityRegistry 110, _tokenCompliance 111.
+BALANCES_SLOT, TOTAL_SUPPLY_SLOT = 102, 104
+_symbols = iter(f"CK{i}" for i in range(1, 1000))
 
 
-def balance_slot(wallet: str) -> int:
-    """Solidity's slot of ``_balances[wallet]``: keccak256(pad32(key) . pad32(slot))."""
-    return int.from_bytes(keccak(encode(["address", "uint256"], [wallet, BALANCES_SLOT])), "big")
+def mapping_slot(key: str, slot: int) -> str:
+    """Solidity's slot of ``mapping[key]`` declared at ``slot``: keccak256(pad32(key) . pad32(slot))."""
+    return "0x" + keccak(encode(["address", "uint256"], [key, slot])).hex()
 
 
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    yield from registry_on(tmp_path_factory)
+def word(value: int) -> str:
+    return "0x" + value.to_bytes(32, "big").hex()
 
 
-@pytest.fixture(scope="module")
-def alice(registry: Registry) -> Investor:
-    return registry.investor(1, DE)
-
-
-@pytest.fixture(scope="module")
-def bob(registry: Registry) -> Investor:
-    return registry.investor(2, FR)
-
-
-def call(registry: Registry, method: str, *params: object) -> object:
+def rpc(world: OnchainWorld, method: str, *params: object) -> object:
     """One JSON-RPC request through our dispatcher, as any client sends it."""
-    answer = registry.world.rpc.handle({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)})
+    answer = world.rpc.handle({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)})
     assert answer is not None and "error" not in answer, answer
     return answer["result"]
 
 
-def counts(registry: Registry) -> tuple[int, int]:
-    with registry.world.chain.engine.connect() as conn:
+def wallet(acct: LocalAccount) -> str:
+    return acct.address.lower()
+
+
+def identity_of(world: OnchainWorld, acct: LocalAccount) -> int:
+    with world.engine_conn() as conn:
+        return int(
+            conn.execute(select(Wallet.identity_id).where(Wallet.address == wallet(acct))).scalar_one()
+        )
+
+
+def onchain_id(world: OnchainWorld, acct: LocalAccount) -> str:
+    with world.engine_conn() as conn:
+        found = onchain_ids.onchain_identity(conn, identity_of(world, acct))
+    assert found is not None
+    return found
+
+
+def tokenized(world: OnchainWorld, holdings: dict[LocalAccount, int]) -> Tokenized:
+    """A new active asset, issued in the registry, then tokenized (the on-chain mode: its token mints the
+    holdings, the registry follows it from then on)."""
+    symbol = next(_symbols)
+    world.asset(symbol)
+    for acct, units in holdings.items():
+        world.issue(symbol, acct, units)
+    return tokenize(world.svc, symbol, actor=ACTOR)
+
+
+def counts(world: OnchainWorld) -> tuple[int, int]:
+    """(alerts, audit entries)."""
+    with world.engine_conn() as conn:
         alerts = conn.execute(select(func.count()).select_from(Alert)).scalar_one()
         entries = conn.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
     return int(alerts), int(entries)
 
 
-def test_a_consistent_asset_has_no_difference(registry: Registry, alice: Investor, bob: Investor) -> None:
-    symbol, suite = registry.tokenize({alice: 500, bob: 300})
-    report = consistency.check(registry.world.chain, [symbol])
-    assert report.assets == (symbol,)
+def move_country(world: OnchainWorld, t: Tokenized, acct: LocalAccount, country: int) -> None:
+    """The operator changes the wallet's country in the token's identity registry (which the registry
+    does not follow: it is the book of record of countries)."""
+    op = world.svc.operator()
+    onchain_ids.register_wallet(op, t.identity_registry, wallet(acct), onchain_id(world, acct), country)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OnchainWorld]:
+    yield from world_on("sqlite", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def alice(world: OnchainWorld) -> LocalAccount:
+    return world.investor(DE)
+
+
+@pytest.fixture(scope="module")
+def bob(world: OnchainWorld) -> LocalAccount:
+    return world.investor(FR)
+
+
+def test_a_consistent_asset_has_no_difference(
+    world: OnchainWorld, alice: LocalAccount, bob: LocalAccount
+) -> None:
+    t = tokenized(world, {alice: 500, bob: 300})
+    # a holder's own transfer, followed by the registry in the block's transaction
+    world.send(alice, t.token, "transfer", bob.address, 120)
+    report = consistency.check(world.chain, [t.symbol])
+    assert report.assets == (t.symbol,)
     assert report.differences == ()
-    assert report.block_number == registry.world.chain.head.block_number
-    # the whole-platform run sees it too
-    everything = consistency.check(registry.world.chain)
-    assert symbol in everything.assets
+    assert report.block_number == world.chain.head.block_number
+    assert t.symbol in consistency.check(world.chain).assets  # the whole-platform run sees it too
 
 
 def test_a_holding_changed_behind_the_services_back_is_reported_exactly(
-    registry: Registry, alice: Investor, bob: Investor
+    world: OnchainWorld, alice: LocalAccount, bob: LocalAccount
 ) -> None:
-    symbol, _ = registry.tokenize({alice: 500, bob: 300})
-    with registry.world.chain.engine.begin() as conn:
+    t = tokenized(world, {alice: 500, bob: 300})
+    with world.chain.engine.begin() as conn:
         conn.execute(
             text(
-                "UPDATE rwa_holding SET balance = 450 WHERE asset_id = (SELECT id FROM rwa_asset WHERE "
-                "symbol = :s) AND wallet_id = (SELECT id FROM rwa_wallet WHERE address = :w)"
+                "UPDATE rwa_holding SET balance = 450 WHERE asset_id = :a "
+                "AND wallet_id = (SELECT id FROM rwa_wallet WHERE address = :w)"
             ),
-            {"s": symbol, "w": alice.wallet},
+            {"a": t.asset_id, "w": wallet(alice)},
         )
-    report = consistency.check(registry.world.chain, [symbol])
-    assert report.differences == (Difference(symbol, alice.wallet, "balance", 450, 500, alice.identity_id),)
-    assert report.differences[0].line() == f"{symbol} {alice.wallet} balance: registry 450, chain 500"
+    report = consistency.check(world.chain, [t.symbol])
+    expected = Difference(t.symbol, wallet(alice), "balance", 450, 500, identity_of(world, alice))
+    assert report.differences == (expected,)
+    assert expected.line() == f"{t.symbol} {wallet(alice)} balance: registry 450, chain 500"
 
 
 def test_a_balance_changed_on_chain_with_set_storage_is_reported_exactly(
-    registry: Registry, alice: Investor, bob: Investor
+    world: OnchainWorld, alice: LocalAccount, bob: LocalAccount
 ) -> None:
-    symbol, suite = registry.tokenize({alice: 500, bob: 300})
-    chain = registry.world.chain
-    slot = hex(balance_slot(bob.wallet))
+    t = tokenized(world, {alice: 500, bob: 300})
+    slot = mapping_slot(wallet(bob), BALANCES_SLOT)
     # the slot computed from the layout holds bob's balance (else the layout above is wrong)
-    assert int(str(call(registry, "eth_getStorageAt", suite.token, slot, "latest")), 16) == 300
-    call(registry, "anvil_setStorageAt", suite.token, slot, "0x" + (299).to_bytes(32, "big").hex())
-    assert agent.balance_of(registry.world.op, suite.token, bob.wallet) == 299
-    report = consistency.check(chain, [symbol])
-    assert report.differences == (Difference(symbol, bob.wallet, "balance", 300, 299, bob.identity_id),)
+    assert int(str(rpc(world, "eth_getStorageAt", t.token, slot, "latest")), 16) == 300
+    rpc(world, "anvil_setStorageAt", t.token, slot, word(299))
+    assert world.balance(t.token, wallet(bob)) == 299
+    report = consistency.check(world.chain, [t.symbol])
+    assert report.differences == (
+        Difference(t.symbol, wallet(bob), "balance", 300, 299, identity_of(world, bob)),
+    )
+
+
+def test_the_supply_changed_on_chain_is_reported_exactly(
+    world: OnchainWorld, alice: LocalAccount, bob: LocalAccount
+) -> None:
+    t = tokenized(world, {alice: 5, bob: 6})
+    assert int(str(rpc(world, "eth_getStorageAt", t.token, hex(TOTAL_SUPPLY_SLOT), "latest")), 16) == 11
+    rpc(world, "anvil_setStorageAt", t.token, hex(TOTAL_SUPPLY_SLOT), word(12))
+    assert consistency.check(world.chain, [t.symbol]).differences == (
+        Difference(t.symbol, None, "total_supply", 11, 12),
+    )
 
 
 def test_each_difference_is_raised_as_an_alert_with_its_audit_entry(
-    registry: Registry, alice: Investor, bob: Investor
+    world: OnchainWorld, alice: LocalAccount, bob: LocalAccount
 ) -> None:
-    symbol, suite = registry.tokenize({alice: 40, bob: 60})
-    agent.freeze_partial(registry.world.op, suite.token, bob.wallet, 25)  # the registry never hears of it
-    report = consistency.check(registry.world.chain, [symbol])
-    assert report.differences == (Difference(symbol, bob.wallet, "frozen_units", 0, 25, bob.identity_id),)
-    before = counts(registry)
-    with registry.sessions.begin() as session:
+    t = tokenized(world, {alice: 40, bob: 60})
+    move_country(world, t, bob, US)
+    report = consistency.check(world.chain, [t.symbol])
+    assert report.differences == (
+        Difference(t.symbol, wallet(bob), "country", FR, US, identity_of(world, bob)),
+    )
+    before = counts(world)
+    with world.session() as session, session.begin():
         assert consistency.raise_alerts(session, report.differences) == 1
-    assert counts(registry) == (before[0] + 1, before[1] + 1)
-    with registry.world.chain.engine.connect() as conn:
+    assert counts(world) == (before[0] + 1, before[1] + 1)
+    with world.engine_conn() as conn:
         alert = conn.execute(select(Alert).order_by(Alert.id.desc()).limit(1)).one()
         entry = conn.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).one()
     assert (alert.kind, alert.asset, alert.subject) == (
         "consistency.difference",
-        symbol,
-        f"wallet:{bob.wallet}",
+        t.symbol,
+        f"wallet:{wallet(bob)}",
     )
-    assert '"field":"frozen_units"' in alert.payload and '"chain":"25"' in alert.payload
-    assert entry.action == "alert.raised" and entry.subject == f"wallet:{bob.wallet}"
+    assert json.loads(alert.payload) == {
+        "asset": t.symbol,
+        "wallet": wallet(bob),
+        "field": "country",
+        "registry": FR,
+        "chain": US,
+        "identity": identity_of(world, bob),
+    }
+    assert (entry.action, entry.subject, entry.asset) == ("alert.raised", f"wallet:{wallet(bob)}", t.symbol)
 
 
 @pytest.fixture
-def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    yield from registry_on(tmp_path_factory)
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OnchainWorld]:
+    """A world of its own: each round of the periodic task checks every tokenized asset."""
+    yield from world_on("sqlite", tmp_path_factory)
 
 
-@pytest.fixture
-def cli_env(
-    fresh: Registry, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Registry]:
-    """A world of its own, whose chain the test closes before the CLI opens the database (one writer)."""
-    reg = fresh
-    monkeypatch.setenv("AURIGRAPH_DATABASE_URL", str(reg.world.chain.engine.url))
-    monkeypatch.setenv("AURIGRAPH_DATA_DIR", str(tmp_path_factory.mktemp("data")))
-    get_settings.cache_clear()
-    yield reg
-    get_settings.cache_clear()
-
-
-def test_the_periodic_task_alerts_a_new_difference_once(fresh: Registry) -> None:
-    registry = fresh  # a world of its own: each round checks every tokenized asset
-    alice = registry.investor(1, DE)
-    symbol, suite = registry.tokenize({alice: 70})
-    watch = ConsistencyWatch(registry.world.chain, registry.sessions, 3600)
+def test_the_periodic_task_alerts_a_new_difference_once(fresh: OnchainWorld) -> None:
+    world = fresh
+    carol = world.investor(DE)
+    t = tokenized(world, {carol: 70})
+    watch = ConsistencyWatch(world.chain, make_sessionmaker(world.chain.engine), 3600)
     assert watch.run_once() == []
-    agent.set_address_frozen(registry.world.op, suite.token, alice.wallet, True)
-    before = counts(registry)
-    expected = Difference(symbol, alice.wallet, "address_frozen", False, True, alice.identity_id)
+    move_country(world, t, carol, US)
+    before = counts(world)
+    expected = Difference(t.symbol, wallet(carol), "country", DE, US, identity_of(world, carol))
     assert watch.run_once() == [expected]
-    assert counts(registry) == (before[0] + 1, before[1] + 1)
     assert watch.run_once() == []  # still there: not alerted again
-    assert counts(registry) == (before[0] + 1, before[1] + 1)
-    agent.set_address_frozen(registry.world.op, suite.token, alice.wallet, False)
+    assert counts(world) == (before[0] + 1, before[1] + 1)
+    move_country(world, t, carol, DE)
     assert watch.run_once() == []
-    agent.set_address_frozen(registry.world.op, suite.token, alice.wallet, True)
+    assert watch.last is not None and watch.last.differences == ()
+    move_country(world, t, carol, US)
     assert watch.run_once() == [expected]  # cleared, then back: alerted again
+    assert counts(world) == (before[0] + 2, before[1] + 2)
 
 
-def registry_state(reg: Registry) -> list[tuple[object, ...]]:
-    with reg.world.chain.engine.connect() as conn:
+def registry_state(world: OnchainWorld) -> list[tuple[object, ...]]:
+    with world.engine_conn() as conn:
         holdings = conn.execute(text("SELECT * FROM rwa_holding ORDER BY asset_id, wallet_id")).all()
         asset_rows = conn.execute(text("SELECT * FROM rwa_asset ORDER BY id")).all()
+        identities = conn.execute(text("SELECT * FROM rwa_identity ORDER BY id")).all()
         blocks = conn.execute(text("SELECT count(*) FROM evm_block")).all()
-    return [tuple(r) for r in holdings + asset_rows + blocks]
+    return [tuple(r) for r in holdings + asset_rows + identities + blocks]
 
 
-def test_the_command_reports_raises_and_repair_prints_without_changing_anything(cli_env: Registry) -> None:
-    reg = cli_env
-    carol, dave = reg.investor(3, DE), reg.investor(4, FR)
-    symbol, suite = reg.tokenize({carol: 100, dave: 50})
-    runner = CliRunner()
-    op = reg.world.op
-    agent.freeze_partial(op, suite.token, dave.wallet, 20)  # chain: the registry must follow
-    onchain_ids.register_wallet(op, suite.identity_registry, carol.wallet, carol.onchain_id, US)  # registry
-    with reg.world.chain.engine.begin() as conn:  # KYC revoked in the registry, the claim left on-chain
+def test_the_command_reports_raises_and_repair_prints_without_changing_anything(
+    fresh: OnchainWorld, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = fresh
+    carol, dave = world.investor(DE), world.investor(FR)
+    t = tokenized(world, {carol: 100, dave: 50})
+    move_country(world, t, carol, US)  # the chain moved: the registry is the book of record of countries
+    with world.chain.engine.begin() as conn:  # behind the services' back: dave's frozen units, his KYC
         conn.execute(
-            text("UPDATE rwa_identity SET kyc_status = 'revoked' WHERE id = :i"), {"i": dave.identity_id}
+            text("UPDATE rwa_holding SET frozen_units = 20 WHERE asset_id = :a AND identity_id = :i"),
+            {"a": t.asset_id, "i": identity_of(world, dave)},
         )
-    reg.world.chain.close()
-    before, alerts = registry_state(reg), counts(reg)
-    plain = runner.invoke(cli, ["check", "consistency"])
-    assert plain.exit_code == 1, plain.output
-    lines = plain.output.strip().splitlines()
-    assert lines[1:] == sorted(  # by wallet, then field
-        [
-            f"{symbol} {carol.wallet} country: registry {DE}, chain {US}",
-            f"{symbol} {dave.wallet} frozen_units: registry 0, chain 20",
-            f"{symbol} {dave.wallet} verified: registry false, chain true",
-        ]
-    )
-    assert counts(reg) == (alerts[0] + 3, alerts[1] + 3)
-    fixed = runner.invoke(cli, ["check", "consistency", "--repair", "--json", "--asset", symbol])
-    assert fixed.exit_code == 1, fixed.output
-    body = json.loads(fixed.output)
-    assert [(d["wallet"], d["field"], d["registry"], d["chain"]) for d in body["differences"]] == sorted(
-        [
-            (carol.wallet, "country", DE, US),
-            (dave.wallet, "frozen_units", "0", "20"),
-            (dave.wallet, "verified", False, True),
-        ]
-    )
-    ops = {op["difference"]["field"]: op for op in body["repair"]}
-    country, frozen, verified = ops["country"], ops["frozen_units"], ops["verified"]
-    assert country["target"] == "chain"
-    assert country["command"].startswith(
-        f'cast send {suite.identity_registry} "updateCountry(address,uint16)" {carol.wallet} {DE}'
-    )
-    assert frozen["target"] == "registry"
-    assert frozen["command"].startswith("UPDATE rwa_holding SET frozen_units = 20 WHERE asset_id = ")
-    assert verified["target"] == "chain"
-    assert verified["command"] == f"identities.revoke_kyc_claim(identity={dave.onchain_id})"
-    assert registry_state(reg) == before  # nothing applied: holdings, assets and blocks as they were
-    assert counts(reg) == (alerts[0] + 6, alerts[1] + 6)
+        conn.execute(
+            text("UPDATE rwa_identity SET kyc_status = 'revoked' WHERE id = :i"),
+            {"i": identity_of(world, dave)},
+        )
+    dave_oid = onchain_id(world, dave)
+    url = world.chain.engine.url.render_as_string(hide_password=False)
+    world.chain.close()  # one chain writer per database: the command opens its own
+    monkeypatch.setenv("AURIGRAPH_DATABASE_URL", url)
+    monkeypatch.setenv("AURIGRAPH_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    get_settings.cache_clear()
+    try:
+        before, alerts = registry_state(world), counts(world)
+        runner = CliRunner()
+        plain = runner.invoke(cli, ["check", "consistency"])
+        assert plain.exit_code == 1, plain.output
+        lines = plain.output.strip().splitlines()
+        assert lines[0].endswith(": 1 tokenized assets, 3 differences")
+        assert lines[1:] == sorted(  # by wallet, then field
+            [
+                f"{t.symbol} {wallet(carol)} country: registry {DE}, chain {US}",
+                f"{t.symbol} {wallet(dave)} frozen_units: registry 20, chain 0",
+                f"{t.symbol} {wallet(dave)} verified: registry false, chain true",
+            ]
+        )
+        assert counts(world) == (alerts[0] + 3, alerts[1] + 3)
+        fixed = runner.invoke(cli, ["check", "consistency", "--repair", "--json", "--asset", t.symbol])
+        assert fixed.exit_code == 1, fixed.output
+        body = json.loads(fixed.output)
+        assert [(d["wallet"], d["field"], d["registry"], d["chain"]) for d in body["differences"]] == sorted(
+            [
+                (wallet(carol), "country", DE, US),
+                (wallet(dave), "frozen_units", "20", "0"),
+                (wallet(dave), "verified", False, True),
+            ]
+        )
+        ops = {op["difference"]["field"]: op for op in body["repair"]}
+        assert ops["country"]["target"] == "chain"
+        assert ops["country"]["command"].startswith(
+            f'cast send {t.identity_registry} "updateCountry(address,uint16)" {wallet(carol)} {DE}'
+        )
+        assert ops["frozen_units"]["target"] == "registry"
+        assert ops["frozen_units"]["command"].startswith(
+            f"UPDATE rwa_holding SET frozen_units = 0 WHERE asset_id = {t.asset_id} AND wallet_id = "
+        )
+        assert ops["verified"] == ops["verified"] | {
+            "target": "chain",
+            "command": f"identities.revoke_kyc_claim(identity={dave_oid})",
+        }
+        assert registry_state(world) == before  # nothing applied: holdings, assets, identities, blocks
+        assert counts(world) == (alerts[0] + 6, alerts[1] + 6)  # the alerts (and their entries) only
+        clean = runner.invoke(cli, ["check", "consistency", "--asset", "NOPE"])
+        assert clean.exit_code == 1 and "not tokenized: NOPE" in clean.output
+    finally:
+        get_settings.cache_clear()

@@ -1,5 +1,5 @@
-"""Continuous consistency checks: for every tokenized asset, the registry's record against its T-REX token
-at one committed block. Compared: each wallet's holding with ``balanceOf``, its frozen amount with
+"""Continuous consistency checks: for every asset in on-chain mode, the registry's record against its
+T-REX token at one committed block. Compared: each wallet's holding with ``balanceOf``, its frozen amount with
 ``getFrozenTokens``, its freeze with ``isFrozen``, whether the registry counts it verified (identity KYC
 verified and unexpired, wallet not revoked) with the identity registry's ``isVerified``, and its
 identity's country with ``investorCountry``; per asset, the issued units with ``totalSupply`` and the
@@ -31,29 +31,17 @@ from app.evm.node.chain import Chain, LogQuery
 from app.rwa.alerts.service import raise_alert
 from app.rwa.errors import InvalidInput
 from app.rwa.models import Asset, Holding, Identity, Wallet
+from app.rwa.onchain.mode import Tokenized, all_tokenized
 from app.rwa.tokenization import artifacts
 from app.rwa.tokenization.errors import ChainTxReverted
-from app.rwa.tokenization.platform import load_platform
-from app.rwa.tokenization.tokens import token_salt
 
 Value = int | bool | None
 ALERT_KIND = "consistency.difference"
 TRANSFER = keccak(text="Transfer(address,address,uint256)")
 IDENTITY_REGISTERED = keccak(text="IdentityRegistered(address,address)")
-SUITE_DEPLOYED = keccak(text="TREXSuiteDeployed(address,address,address,address,address,address,string)")
 # the fields compared, in report order
 FIELDS = ("total_supply", "paused", "balance", "frozen_units", "address_frozen", "verified", "country")
 AMOUNTS = frozenset({"total_supply", "balance", "frozen_units"})  # shown as decimal strings in JSON
-
-
-@dataclass(frozen=True, slots=True)
-class Tokenized:
-    """A registry asset and its token (0x-hex, lower case)."""
-
-    symbol: str
-    asset_id: int
-    token: str
-    identity_registry: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,21 +106,10 @@ class _Held:
 UNKNOWN = _Held(None, None, False, 0, 0, False)
 
 
-def tokenized_assets(chain: Chain, conn: Connection, to_block: int) -> list[Tokenized]:
-    """Registry assets with a token from the platform's factory (its ``TREXSuiteDeployed`` logs, whose
-    indexed salt is the hash of ``token_salt(symbol)``); none before the platform is deployed."""
-    platform = load_platform(conn)
-    if platform is None:
-        return []
-    logs = _logs(chain, LogQuery(0, to_block, (_b(platform.trex_factory),), ((SUITE_DEPLOYED,),)))
-    by_salt = {lg.topics[2]: lg for lg in logs}
-    out = []
-    for asset_id, symbol in conn.execute(select(Asset.id, Asset.symbol).order_by(Asset.symbol)):
-        lg = by_salt.get(keccak(text=token_salt(symbol)))
-        if lg is not None:
-            ir = "0x" + lg.data[12:32].hex()  # the first data word: _ir
-            out.append(Tokenized(symbol, asset_id, "0x" + lg.topics[1][12:].hex(), ir))
-    return out
+def tokenized_assets(conn: Connection) -> list[Tokenized]:
+    """The assets in on-chain mode, by symbol."""
+    with Session(bind=conn) as session:
+        return sorted(all_tokenized(session), key=lambda t: t.symbol)
 
 
 def check(chain: Chain, symbols: Sequence[str] | None = None) -> Report:
@@ -140,7 +117,7 @@ def check(chain: Chain, symbols: Sequence[str] | None = None) -> Report:
     with chain.lock, chain.engine.connect() as conn:
         header = chain.head
         block = header.block_number
-        targets = tokenized_assets(chain, conn, block)
+        targets = tokenized_assets(conn)
         if symbols is not None:
             unknown = sorted(set(symbols) - {t.symbol for t in targets})
             if unknown:

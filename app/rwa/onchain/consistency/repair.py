@@ -19,7 +19,8 @@ from sqlalchemy import Connection, select
 from app.evm.contracts import abi as abimod
 from app.evm.node.chain import Chain
 from app.rwa.models import Holding, Identity, Wallet
-from app.rwa.onchain.consistency.check import Difference, Reader, Report, Tokenized
+from app.rwa.onchain.consistency.check import Difference, Reader, Report
+from app.rwa.onchain.mode import Tokenized
 from app.rwa.tokenization import artifacts
 from app.rwa.tokenization.identities import onchain_identity
 
