@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     block_interval: float = 0.0  # seconds between blocks when automine is off (0 = only on evm_mine)
     # a genesis file in geth's format (config.chainId, alloc, baseFeePerGas, gasLimit, timestamp,
     # extraData): the chain starts from it instead of the dev defaults; the database remembers it and
-    # refuses to start with another one (app/evm/node/genesis.py)
+    # refuses to start with another one (app/evm/node/genesis/opening.py)
     genesis_file: Path | None = None
     # production only: debug_traceCall/debug_traceTransaction answered (always on in dev)
     rpc_debug: bool = False

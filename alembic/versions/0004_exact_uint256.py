@@ -7,7 +7,7 @@ as they are; a value stored as a REAL (2^63 and up: the old write path sent thos
 so it is recomputed from what the row keeps exactly: the block's RLP header (base fee) and the signed
 transaction (effective gas price). ``evm_contract_impl`` keeps each version's build facts (name, compiler
 version, source hash) so that rewinding an upgrade (evm_revert) restores them. The genesis itself needs
-no schema: the chain writes its hash and source to ``evm_meta`` at start (app/evm/node/genesis.py).
+no schema: the chain writes its hash and source to ``evm_meta`` at start (app/evm/node/genesis/opening.py).
 
 Downgrade turns the text back into NUMERIC (beyond 2^63 SQLite keeps a float again, as before).
 

@@ -22,7 +22,9 @@ class RemoteChain:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.listeners: list[Any] = []
+
+    def remove_block_listener(self, listener: Any) -> None:
+        """Nothing listens: an engine on a remote chain is never started (it only values now)."""
 
     def dispatch(self, request: dict[str, Any]) -> dict[str, Any] | None:
         answer: dict[str, Any] = httpx.post(self.url, json=request, timeout=60).json()

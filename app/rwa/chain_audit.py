@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from app.evm.abc import ChainAPI
 from app.evm.contracts.service import ContractService
-from app.evm.node.chain import Chain
 from app.evm.storage.rewind import RewindReport
 from app.rwa import audit
 
@@ -43,9 +43,9 @@ def rewind_audit(conn: Connection, report: RewindReport) -> None:
         session.flush()
 
 
-def attach(chain: Chain, contracts: ContractService | None = None) -> ContractService:
+def attach(chain: ChainAPI, contracts: ContractService | None = None) -> ContractService:
     """Record and audit the chain's deploys and rewinds; returns the contract service doing it."""
     contracts = contracts or ContractService(chain)
-    chain.default_hooks.append(contracts.record_foreign_deploy(on_record=deploy_audit))
-    chain.rewind_recorders.append(rewind_audit)
+    chain.add_default_mined_hook(contracts.record_foreign_deploy(on_record=deploy_audit))
+    chain.add_rewind_recorder(rewind_audit)
     return contracts

@@ -84,13 +84,13 @@ def test_a_block_listener_reads_feeds_through_web3_without_deadlock(rpc, w3, own
         worker.join(30)
         assert not worker.is_alive(), "a read from the block listener deadlocked"
 
-    rpc.chain.listeners.append(listener)
+    rpc.chain.add_block_listener(listener)
     try:
         push(101)  # the block is mined inside the push's own request, and the listener reads from there
         rpc.handle({"jsonrpc": "2.0", "id": 1, "method": "evm_mine", "params": []})  # a block without updates
         push(102)
     finally:
-        rpc.chain.listeners.remove(listener)
+        rpc.chain.remove_block_listener(listener)
     assert [(moved, rid, price) for _, moved, rid, price in seen] == [
         ({address}, 2, Decimal("101")),
         ({address}, 3, Decimal("102")),

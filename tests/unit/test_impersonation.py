@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from app.evm.execution.pyevm import decode_transaction
 from tests.unit.test_chain_rpc import call, ok, open_rpc
 
 WHALE = "0x" + "ab" * 20
@@ -81,7 +80,7 @@ def test_a_raw_transaction_cannot_forge_an_impersonated_sender(rpc):
     ok(rpc, "anvil_impersonateAccount", WHALE)
     h = ok(rpc, "eth_sendTransaction", {"from": WHALE, "to": TO, "value": "0x1"})
     raw = rpc.chain.transaction(bytes.fromhex(h[2:])).raw
-    forged = decode_transaction(rpc.chain._chain, raw).copy(nonce=1)
+    forged = rpc.chain.decode_transaction(raw).copy(nonce=1)
     answer = call(rpc, "eth_sendRawTransaction", "0x" + forged.encode().hex())
     assert "error" in answer
     assert ok(rpc, "eth_getTransactionCount", WHALE, "latest") == "0x1"

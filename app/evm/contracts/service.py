@@ -17,9 +17,9 @@ from typing import Any
 from eth_utils import keccak
 from sqlalchemy import Connection, insert, select, update
 
+from app.evm.abc import ChainAPI
 from app.evm.contracts import abi as abimod
 from app.evm.errors import EvmError, ExecutionReverted, InvalidParams
-from app.evm.node.chain import Chain
 from app.evm.node.gas import raise_for
 from app.evm.storage.models import ContractRow, ImplementationRow
 from app.evm.storage.records import TxRecord
@@ -96,10 +96,9 @@ def _hex(b: bytes | None) -> str | None:
 
 
 class ContractService:
-    def __init__(self, chain: Chain) -> None:
+    def __init__(self, chain: ChainAPI) -> None:
         self.chain = chain
-        if rewind_contracts not in chain.rewind_hooks:  # evm_revert removes what reverted blocks recorded
-            chain.rewind_hooks.append(rewind_contracts)
+        chain.add_rewind_hook(rewind_contracts)  # evm_revert removes what reverted blocks recorded
 
     # -- deploy ------------------------------------------------------------------------------------------
     def deploy(

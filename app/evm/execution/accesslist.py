@@ -10,6 +10,7 @@ list's intrinsic cost."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 import rlp
@@ -17,7 +18,6 @@ from eth.vm.forks.prague import PragueVM
 from eth_utils import keccak  # type: ignore[attr-defined]
 
 from app.evm.execution import pyevm
-from app.evm.node.chain import Chain
 
 ADDRESS_COST, SLOT_COST = 2400, 1900  # EIP-2930 intrinsic gas per listed address and storage key
 PRECOMPILES = frozenset(i.to_bytes(20, "big") for i in range(1, 0x12))  # Prague: 0x01..0x11
@@ -56,13 +56,22 @@ class _Prewarm:
                 state.mark_storage_warm(address, slot)
 
 
-def create_access_list(chain: Chain, params: dict[str, Any], header: Any) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class AccessListResult:
+    access: AccessList  # address -> storage slots, in the order first touched
+    gas_used: int  # of the call sent with the list, its intrinsic cost included
+    error: str | None  # "execution reverted" or the halt, when the call fails
+
+
+def create_access_list(
+    store: Any, chain_id: int, params: dict[str, Any], header: Any, *, gas_cap: int, timeout: float
+) -> AccessListResult:
     cls = type(
         "AccessListChain",
         (pyevm._Chain,),
-        {"vm_configuration": ((0, _RecordingVM),), "chain_id": chain.chain_id},
+        {"vm_configuration": ((0, _RecordingVM),), "chain_id": chain_id},
     )
-    ctx = pyevm.CallContext(cls(chain.store), header)
+    ctx = pyevm.CallContext(cls(store), header)
     state = cast(_RecordingState, ctx.state)
     sender = params.get("from") or b"\x00" * 20
     to = params.get("to") or b""
@@ -71,7 +80,7 @@ def create_access_list(chain: Chain, params: dict[str, Any], header: Any) -> dic
     access: AccessList = {}
     for _ in range(MAX_ROUNDS):
         state.accessed = {}
-        outcome = _run(chain, ctx, params, sender, to, (_Prewarm(access),))
+        outcome = _run(ctx, params, sender, to, (_Prewarm(access),), gas_cap, timeout)
         found = {a: s for a, s in state.accessed.items() if a not in skip}
         if found == access:
             break
@@ -80,19 +89,8 @@ def create_access_list(chain: Chain, params: dict[str, Any], header: Any) -> dic
     consumed = outcome.gas_consumed + cost
     computation = outcome.computation
     refund = min(computation.get_gas_refund(), consumed // 5) if outcome.success else 0
-    out: dict[str, Any] = {
-        "accessList": [
-            {
-                "address": "0x" + a.hex(),
-                "storageKeys": ["0x" + k.to_bytes(32, "big").hex() for k in sorted(slots)],
-            }
-            for a, slots in access.items()
-        ],
-        "gasUsed": hex(consumed - refund),
-    }
-    if not outcome.success:
-        out["error"] = "execution reverted" if outcome.halt is None else outcome.halt
-    return out
+    error = None if outcome.success else "execution reverted" if outcome.halt is None else outcome.halt
+    return AccessListResult(access, consumed - refund, error)
 
 
 def _created(ctx: pyevm.CallContext, sender: bytes) -> bytes:
@@ -101,14 +99,14 @@ def _created(ctx: pyevm.CallContext, sender: bytes) -> bytes:
 
 
 def _run(
-    chain: Chain,
     ctx: pyevm.CallContext,
     params: dict[str, Any],
     sender: bytes,
     to: bytes,
     warm: Sequence[Any],
+    cap: int,
+    timeout: float,
 ) -> pyevm.CallOutcome:
-    cap = chain.settings.rpc_gas_cap
     return ctx.run(
         sender=sender,
         to=to,
@@ -116,6 +114,6 @@ def _run(
         value=params.get("value", 0),
         gas=min(params.get("gas", cap), cap),
         gas_price=params.get("gasPrice", params.get("maxFeePerGas", 0)),
-        timeout=chain.settings.call_timeout_s,
+        timeout=timeout,
         overrides=warm,
     )

@@ -6,15 +6,13 @@ tolerance: the answer is the minimum."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from app.evm.errors import ExecutionReverted, InvalidTransaction, OutOfGas
 from app.evm.execution.pyevm import CallOutcome
 from app.evm.execution.revert import describe
 from app.evm.node.txvalidation import calldata_floor
-
-if TYPE_CHECKING:
-    from app.evm.node.chain import Chain
 
 CALL_STIPEND = 2300
 
@@ -29,16 +27,20 @@ def raise_for(outcome: CallOutcome) -> None:
     raise OutOfGas(f"EVM error {outcome.halt}")
 
 
-def estimate(chain: Chain, params: dict[str, Any], header: Any | None) -> int:
-    cap = min(int(params.get("gas", chain.settings.rpc_gas_cap)), chain.settings.rpc_gas_cap)
-    first = chain.call({**params, "gas": cap}, header)
+Call = Callable[[dict[str, Any], Any], CallOutcome]  # a read-only call at a header
+
+
+def estimate(call: Call, gas_cap: int, params: dict[str, Any], header: Any) -> int:
+    """Every probe runs through ``call`` at ``header``; the limit never exceeds ``gas_cap``."""
+    cap = min(int(params.get("gas", gas_cap)), gas_cap)
+    first = call({**params, "gas": cap}, header)
     if not first.success and first.halt == "OutOfGas":
         raise OutOfGas(f"gas required exceeds allowance ({cap})")
     raise_for(first)
 
     def ok(gas: int) -> bool:
         try:
-            return chain.call({**params, "gas": gas}, header).success
+            return call({**params, "gas": gas}, header).success
         except InvalidTransaction:  # below the intrinsic gas (or the EIP-7623 calldata floor)
             return False
 

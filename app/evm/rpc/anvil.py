@@ -13,8 +13,8 @@ import secrets
 from typing import Any
 
 from app.evm import hexcodec as hc
+from app.evm.abc import ChainAPI
 from app.evm.errors import InvalidParams
-from app.evm.node.chain import Chain
 from app.evm.rpc.filters import FilterRegistry
 
 MIN_GAS_LIMIT = 5000  # py-evm's GAS_LIMIT_MINIMUM
@@ -22,7 +22,7 @@ MAX_BLOCKS = 10_000
 
 
 class AnvilMethods:
-    chain: Chain
+    chain: ChainAPI
 
     filters: FilterRegistry
     instance_id: str
@@ -52,18 +52,15 @@ class AnvilMethods:
 
     # -- impersonation ----------------------------------------------------------------------------------
     def rpc_anvil_impersonateAccount(self, address: Any) -> None:
-        with self.chain.lock:
-            self.chain.impersonating.add(hc.address(address))
+        self.chain.impersonate(hc.address(address))
 
     def rpc_anvil_stopImpersonatingAccount(self, address: Any) -> None:
-        with self.chain.lock:
-            self.chain.impersonating.discard(hc.address(address))
+        self.chain.impersonate(hc.address(address), enabled=False)
 
     def rpc_anvil_autoImpersonateAccount(self, enabled: Any) -> None:
         if not isinstance(enabled, bool):
             raise InvalidParams("expected a boolean")
-        with self.chain.lock:
-            self.chain.auto_impersonate = enabled
+        self.chain.set_auto_impersonate(enabled)
 
     # -- the chain and the next block -------------------------------------------------------------------
     def rpc_anvil_reset(self, options: Any = None) -> None:
@@ -95,10 +92,7 @@ class AnvilMethods:
         """Automine on or off; switching it on mines what is pending, in one block."""
         if not isinstance(enabled, bool):
             raise InvalidParams("expected a boolean")
-        with self.chain.lock:
-            self.chain.automine = enabled
-            if enabled and self.chain.pool:
-                self.chain.mine(1)
+        self.chain.set_automine(enabled)
 
     def mine_blocks(self, blocks: int, interval: int | None) -> None:
         """anvil_mine: ``blocks`` blocks; with an interval the first comes ``interval`` seconds after the

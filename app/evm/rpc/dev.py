@@ -18,8 +18,8 @@ import orjson
 from eth_account.messages import encode_defunct, encode_typed_data
 
 from app.evm import hexcodec as hc
+from app.evm.abc import ChainAPI
 from app.evm.errors import InvalidParams
-from app.evm.node.chain import Chain
 from app.evm.rpc.anvil import AnvilMethods
 from app.evm.rpc.devnode import NodeInfoMethods
 from app.evm.rpc.proofs import ProofMethods
@@ -27,7 +27,7 @@ from app.evm.rpc.txpool import TxPoolMethods
 
 
 class DevMethods(NodeInfoMethods, AnvilMethods, TxPoolMethods, ProofMethods):
-    chain: Chain
+    chain: ChainAPI
 
     ALIASES = {
         **AnvilMethods.ALIASES,

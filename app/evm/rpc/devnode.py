@@ -14,8 +14,8 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from app.config import Settings
+from app.evm.abc import ChainAPI
 from app.evm.hexcodec import hb, hx
-from app.evm.node.chain import Chain
 
 ANVIL_COMPATIBLE = "anvil/v1.7.1-compatible"
 
@@ -40,7 +40,7 @@ def _installed(package: str) -> str:
 
 
 class NodeInfoMethods:
-    chain: Chain
+    chain: ChainAPI
     # one id per running node, as anvil's and Hardhat's instanceId: tools (Ignition) notice a restart by it
     instance_id = "0x" + secrets.token_hex(32)
 

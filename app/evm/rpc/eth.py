@@ -10,10 +10,10 @@ from typing import Any
 import rlp
 
 from app.evm import hexcodec as hc
+from app.evm.abc import ChainAPI, LogQuery
 from app.evm.errors import EvmError, InvalidParams
-from app.evm.execution.pyevm import CallOutcome, StateOverride, decode_transaction
+from app.evm.execution.pyevm import CallOutcome, StateOverride
 from app.evm.hexcodec import hb, hx
-from app.evm.node.chain import Chain, LogQuery
 from app.evm.node.gas import raise_for
 from app.evm.node.impersonation import decode_stored
 from app.evm.rpc.dev import DevMethods
@@ -84,7 +84,7 @@ class Rpc(DevMethods):
         "hardhat_mine": "anvil_mine",
     }
 
-    def __init__(self, chain: Chain) -> None:
+    def __init__(self, chain: ChainAPI) -> None:
         self.chain = chain
         self.filters = FilterRegistry(chain.settings.max_filters)
         self.methods: dict[str, Method] = {
@@ -170,10 +170,7 @@ class Rpc(DevMethods):
         for k, req in enumerate(reqs):
             try:
                 raw = hc.data(req["params"][0], "raw transaction")
-                try:
-                    txs.append(decode_transaction(self.chain._chain, raw))
-                except Exception as exc:
-                    raise InvalidParams(f"failed to decode signed transaction: {exc}") from exc
+                txs.append(self.chain.decode_transaction(raw))
                 where.append(k)
             except EvmError as exc:
                 out[k] = _error(req.get("id"), exc.code, exc.message, exc.data)
@@ -384,7 +381,7 @@ class Rpc(DevMethods):
         rec = self.chain.transaction(h)
         if rec is not None:
             return self._mined_tx_json(rec)
-        for tx in list(self.chain.pool):
+        for tx in self.chain.pending_transactions():
             if tx.hash == h:
                 return tx_json(tx, self.chain.chain_id)
         return None

@@ -13,12 +13,12 @@ from app.evm.execution.pyevm import blob_base_fee
 from app.evm.hexcodec import hx
 
 if TYPE_CHECKING:
-    from app.evm.node.chain import Chain
+    from app.evm.abc import ChainAPI
 
 MAX_BLOCKS = 1024
 
 
-def fee_history(chain: Chain, count: int, newest: int, percentiles: Any) -> dict[str, Any]:
+def fee_history(chain: ChainAPI, count: int, newest: int, percentiles: Any) -> dict[str, Any]:
     pcts = _percentiles(percentiles)
     count = min(count, MAX_BLOCKS, newest + 1)
     oldest = newest - count + 1

@@ -1,56 +1,38 @@
-"""State proofs and account reads: ``eth_getProof`` (EIP-1186) and ``eth_getAccountInfo``.
-
-A proof is the list of trie nodes on the path from the block's state root to the account (and from the
-account's storage root to each slot), read from the same key-value store that py-evm writes: anyone
-holding only the block's ``stateRoot`` can check the balance, nonce, code hash and slots against it."""
+"""State proofs and account reads: ``eth_getProof`` (EIP-1186, the proof built by
+``app/evm/execution/proofs.py``), ``eth_getAccountInfo`` and ``eth_createAccessList`` (EIP-2930, run by
+``app/evm/execution/accesslist.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import rlp
-from eth.rlp.accounts import Account
-from eth_utils import keccak  # type: ignore[attr-defined]
-from trie import HexaryTrie  # type: ignore[attr-defined]
-
 from app.evm import hexcodec as hc
+from app.evm.abc import ChainAPI
 from app.evm.errors import InvalidParams
+from app.evm.execution.accesslist import AccessListResult
+from app.evm.execution.proofs import AccountProof
 from app.evm.hexcodec import hx
-from app.evm.node.chain import Chain
 
 MAX_SLOTS = 1024  # slots proven in one request
 
 
-def _nodes(proof: Any) -> list[str]:
-    return ["0x" + rlp.encode(node).hex() for node in proof]  # each node as the trie stores it
-
-
-def account_proof(store: Any, state_root: bytes, address: bytes, slots: list[int]) -> dict[str, Any]:
-    """EIP-1186's answer for ``address`` and ``slots`` at ``state_root``."""
-    state = HexaryTrie(store, state_root)
-    key = keccak(address)
-    encoded = state.get(key)
-    account = rlp.decode(encoded, sedes=Account) if encoded else Account()
-    storage = HexaryTrie(store, account.storage_root)
-    storage_proof = []
-    for slot in slots:
-        slot_key = keccak(slot.to_bytes(32, "big"))
-        raw = storage.get(slot_key)
-        storage_proof.append(
-            {
-                "key": "0x" + slot.to_bytes(32, "big").hex(),
-                "value": hx(rlp.decode(raw, sedes=rlp.sedes.big_endian_int) if raw else 0),
-                "proof": _nodes(storage.get_proof(slot_key)),  # type: ignore[no-untyped-call]
-            }
-        )
+def proof_json(p: AccountProof) -> dict[str, Any]:
+    """EIP-1186's answer, as geth gives it."""
     return {
-        "address": "0x" + address.hex(),
-        "balance": hx(account.balance),
-        "codeHash": "0x" + bytes(account.code_hash).hex(),
-        "nonce": hx(account.nonce),
-        "storageHash": "0x" + bytes(account.storage_root).hex(),
-        "accountProof": _nodes(state.get_proof(key)),  # type: ignore[no-untyped-call]
-        "storageProof": storage_proof,
+        "address": "0x" + p.address.hex(),
+        "balance": hx(p.balance),
+        "codeHash": "0x" + p.code_hash.hex(),
+        "nonce": hx(p.nonce),
+        "storageHash": "0x" + p.storage_root.hex(),
+        "accountProof": ["0x" + node.hex() for node in p.proof],
+        "storageProof": [
+            {
+                "key": "0x" + s.slot.to_bytes(32, "big").hex(),
+                "value": hx(s.value),
+                "proof": ["0x" + node.hex() for node in s.proof],
+            }
+            for s in p.storage
+        ],
     }
 
 
@@ -62,7 +44,7 @@ def _slot(value: Any) -> int:
 
 
 class ProofMethods:
-    chain: Chain
+    chain: ChainAPI
 
     def _header(self, tag: Any) -> Any:  # provided by Rpc
         raise NotImplementedError
@@ -73,8 +55,7 @@ class ProofMethods:
         a = hc.address(address)
         keys = [_slot(s) for s in slots]
         with self.chain.lock:
-            root = self._header(tag).state_root
-            return account_proof(self.chain.store, root, a, keys)
+            return proof_json(self.chain.account_proof(a, keys, self._header(tag)))
 
     def rpc_eth_getAccountInfo(self, address: Any, tag: Any = "latest") -> dict[str, str]:
         """anvil's one-call account read: balance, nonce and code."""
@@ -88,6 +69,20 @@ class ProofMethods:
             }
 
     def rpc_eth_createAccessList(self, tx: Any, tag: Any = "latest") -> dict[str, Any]:
-        from app.evm.rpc.accesslist import create_access_list
+        return access_list_json(self.chain.create_access_list(hc.tx_request(tx), self._header(tag)))
 
-        return create_access_list(self.chain, hc.tx_request(tx), self._header(tag))
+
+def access_list_json(result: AccessListResult) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "accessList": [
+            {
+                "address": "0x" + a.hex(),
+                "storageKeys": ["0x" + k.to_bytes(32, "big").hex() for k in sorted(slots)],
+            }
+            for a, slots in result.access.items()
+        ],
+        "gasUsed": hex(result.gas_used),
+    }
+    if result.error is not None:
+        out["error"] = result.error
+    return out

@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.evm.abc import ChainAPI, LogQuery
 from app.evm.errors import InvalidParams
 from app.evm.execution.pyevm import decode_header
-from app.evm.node.chain import Chain, LogQuery
 from app.evm.rpc.formatting import block_json, log_json
 from app.evm.storage.records import BlockRecord, LogRecord, TxRecord
 
@@ -42,13 +42,13 @@ def _matches(q: LogQuery, lg: LogRecord) -> bool:
 
 
 class SubscriptionHub:
-    def __init__(self, chain: Chain, per_owner_limit: int = 100) -> None:
+    def __init__(self, chain: ChainAPI, per_owner_limit: int = 100) -> None:
         self.chain = chain
         self.per_owner_limit = per_owner_limit
         self._subs: dict[str, Subscription] = {}
         self._lock = threading.Lock()
-        chain.listeners.append(self.on_block)
-        chain.pending_listeners.append(self.on_pending)
+        chain.add_block_listener(self.on_block)
+        chain.add_pending_listener(self.on_pending)
 
     def subscribe(self, owner: object, kind: str, deliver: Deliver, query: LogQuery | None = None) -> str:
         if kind not in ("newHeads", "logs", "newPendingTransactions"):

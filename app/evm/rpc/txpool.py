@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.evm import hexcodec as hc
+from app.evm.abc import ChainAPI
 from app.evm.hexcodec import addr, hb, hx
-from app.evm.node.chain import Chain
 from app.evm.rpc.filters import Filter, FilterRegistry
 from app.evm.rpc.formatting import tx_json
 
@@ -45,9 +45,9 @@ class PendingFeed:
     """Hands every accepted transaction's hash to the live pending filters (a filter uninstalled or expired
     is garbage, and leaves the weak set by itself)."""
 
-    def __init__(self, chain: Chain) -> None:
+    def __init__(self, chain: ChainAPI) -> None:
         self._buffers: weakref.WeakSet[PendingBuffer] = weakref.WeakSet()
-        chain.pending_listeners.append(self.on_pending)
+        chain.add_pending_listener(self.on_pending)
 
     def new_buffer(self) -> PendingBuffer:
         buffer = PendingBuffer()
@@ -61,7 +61,7 @@ class PendingFeed:
 
 
 class TxPoolMethods:
-    chain: Chain
+    chain: ChainAPI
     filters: FilterRegistry
     _pending_feed: PendingFeed | None = None
 
@@ -125,7 +125,7 @@ class TxPoolMethods:
     def _split(self) -> tuple[list[Any], list[Any]]:
         """Pending: each sender's transactions that follow its nonce without a gap; queued: the rest."""
         with self.chain.lock:
-            pool = list(self.chain.pool)
+            pool = self.chain.pending_transactions()
             state = self.chain.account_view(self.chain.head)
             nonces = {bytes(tx.sender): int(state.get_nonce(tx.sender)) for tx in pool}
         pending, queued = [], []

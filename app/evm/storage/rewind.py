@@ -3,9 +3,10 @@ registry's part of it.
 
 A rewind removes blocks above a kept block. Every row those blocks wrote must go with them, in the same
 database transaction, or the registry keeps contracts that no longer exist (and a redeploy at the same
-address fails). ``Chain.rewind_hooks`` run in that transaction with the kept block's number; each returns
-what it removed (or None), and ``Chain.rewind_recorders`` then see the whole ``RewindReport`` (the audit
-trail, registered by the application, records the rewind as an entry of its own: it is append-only)."""
+address fails). Rewind hooks (``ChainAPI.add_rewind_hook``) run in that transaction with the kept block's
+number; each returns what it removed (or None), and rewind recorders (``add_rewind_recorder``) then see the
+whole ``RewindReport`` (the audit trail, registered by the application, records the rewind as an entry of
+its own: it is append-only)."""
 
 from __future__ import annotations
 

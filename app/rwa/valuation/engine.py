@@ -75,15 +75,14 @@ class ValuationEngine:
     # -- life ---------------------------------------------------------------------------------------
     def start(self) -> ValuationEngine:
         with self.chain.lock:  # no block slips between the head we catch up to and the first we hear of
-            self.chain.listeners.append(self._on_block)
+            self.chain.add_block_listener(self._on_block)
             self._queue.put((self.chain.head_number, "catch_up"))
         self._thread = threading.Thread(target=self._run, name="valuation", daemon=True)
         self._thread.start()
         return self
 
     def close(self) -> None:
-        if self._on_block in self.chain.listeners:
-            self.chain.listeners.remove(self._on_block)
+        self.chain.remove_block_listener(self._on_block)
         self._stop.set()
         self._queue.put(None)
         if self._thread is not None:

@@ -1,4 +1,4 @@
-"""A genesis file in geth's format, parsed into a ``Genesis`` (see app/evm/node/genesis.py for the format).
+"""A genesis file in geth's format, parsed into a ``Genesis`` (the format: see ``opening.py`` beside it).
 
 Numbers are JSON numbers, hex or decimal strings (as geth's); every mistake is a ``GenesisError`` naming
 the field."""

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, delete, insert, select
 from app.config import Settings
 from app.evm.errors import GenesisError
 from app.evm.execution import pyevm
-from app.evm.node.genesis_file import Genesis, account, load
+from app.evm.node.genesis.file import Genesis, account, load
 from app.evm.storage.models import ChainMeta
 
 __all__ = ["Genesis", "open_chain", "remember", "resolve", "verify"]
