@@ -52,11 +52,11 @@ def hash32(value: Any, what: str = "hash") -> bytes:
     return fixed(value, 32, what)
 
 
-def hx(n: int) -> str:
+def hex_quantity(n: int) -> str:
     return hex(n)
 
 
-def hb(b: bytes | None) -> str | None:
+def hex_data(b: bytes | None) -> str | None:
     return None if b is None else "0x" + b.hex()
 
 

@@ -481,15 +481,19 @@ class ContractService:
         if rec is None:  # batch mode: accepted, not mined yet
             return TxOutcome(_hex(tx_hash) or "", -1, False, 0, 0)
         events = []
-        for lg in rec.logs:
-            decoded = abimod.decode_log(abi, lg.topics, lg.data)
+        for log_record in rec.logs:
+            decoded = abimod.decode_log(abi, log_record.topics, log_record.data)
             events.append(
                 {
-                    "address": _hex(lg.address),
-                    "log_index": lg.log_index,
+                    "address": _hex(log_record.address),
+                    "log_index": log_record.log_index,
                     **(
                         decoded
-                        or {"event": None, "topics": [_hex(t) for t in lg.topics], "data": _hex(lg.data)}
+                        or {
+                            "event": None,
+                            "topics": [_hex(t) for t in log_record.topics],
+                            "data": _hex(log_record.data),
+                        }
                     ),
                 }
             )

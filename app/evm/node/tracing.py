@@ -11,7 +11,7 @@ from eth.exceptions import OutOfGas, Revert
 
 from app.evm.errors import InvalidParams
 from app.evm.execution.revert import ERROR_SELECTOR, describe
-from app.evm.hexcodec import hx
+from app.evm.hexcodec import hex_quantity
 
 _NO_VALUE = ("STATICCALL", "DELEGATECALL")
 
@@ -54,8 +54,8 @@ def frame(
     create = kind in ("CREATE", "CREATE2")
     out: dict[str, Any] = {
         "from": "0x" + bytes(caller).hex(),
-        "gas": hx(msg.gas if gas is None else gas),
-        "gasUsed": hx(comp.get_gas_used() if gas_used is None else gas_used),
+        "gas": hex_quantity(msg.gas if gas is None else gas),
+        "gasUsed": hex_quantity(comp.get_gas_used() if gas_used is None else gas_used),
         "to": "0x" + bytes(msg.storage_address if create else msg.code_address).hex(),
         "input": "0x" + (data if data is not None else (msg.code if create else msg.data)).hex(),
     }
@@ -77,7 +77,7 @@ def frame(
     if with_log and comp.is_success and comp._log_entries:
         out["logs"] = [_log(comp, i, entry, log_rank) for i, entry in enumerate(comp._log_entries)]
     if kind not in _NO_VALUE:
-        out["value"] = hx(msg.value)
+        out["value"] = hex_quantity(msg.value)
     out["type"] = kind
     return out
 
@@ -91,8 +91,10 @@ def _log(
         "address": "0x" + bytes(address).hex(),
         "topics": ["0x" + t.to_bytes(32, "big").hex() for t in topics],
         "data": "0x" + bytes(data).hex(),
-        "index": hx(log_rank.get(counter, 0)),  # among the transaction's logs
-        "position": hx(positions[i] if i < len(positions) else len(comp.children)),  # child calls before it
+        "index": hex_quantity(log_rank.get(counter, 0)),  # among the transaction's logs
+        "position": hex_quantity(
+            positions[i] if i < len(positions) else len(comp.children)
+        ),  # child calls before it
     }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from app.evm import hexcodec as hc
+from app.evm import hexcodec
 from app.evm.abc import ChainAPI
 from app.evm.errors import InvalidParams
 from app.evm.rpc.filters import FilterRegistry
@@ -52,10 +52,10 @@ class AnvilMethods:
 
     # -- impersonation ----------------------------------------------------------------------------------
     def rpc_anvil_impersonateAccount(self, address: Any) -> None:
-        self.chain.impersonate(hc.address(address))
+        self.chain.impersonate(hexcodec.address(address))
 
     def rpc_anvil_stopImpersonatingAccount(self, address: Any) -> None:
-        self.chain.impersonate(hc.address(address), enabled=False)
+        self.chain.impersonate(hexcodec.address(address), enabled=False)
 
     def rpc_anvil_autoImpersonateAccount(self, enabled: Any) -> None:
         if not isinstance(enabled, bool):
@@ -73,17 +73,17 @@ class AnvilMethods:
         self.instance_id = "0x" + secrets.token_hex(32)  # a new chain: tools that cache by it start over
 
     def rpc_evm_setBlockGasLimit(self, gas: Any) -> bool:
-        limit = hc.quantity(gas, "gas limit")
+        limit = hexcodec.quantity(gas, "gas limit")
         if not MIN_GAS_LIMIT <= limit < 2**63:
             raise InvalidParams(f"gas limit must be between {MIN_GAS_LIMIT} and 2^63 - 1")
         self.chain.set_next_header(gas_limit=limit)
         return True
 
     def rpc_anvil_setCoinbase(self, address: Any) -> None:
-        self.chain.set_next_header(coinbase=hc.address(address))
+        self.chain.set_next_header(coinbase=hexcodec.address(address))
 
     def rpc_anvil_setNextBlockBaseFeePerGas(self, fee: Any) -> None:
-        self.chain.set_next_header(base_fee_per_gas=hc.quantity(fee, "base fee"))
+        self.chain.set_next_header(base_fee_per_gas=hexcodec.quantity(fee, "base fee"))
 
     def rpc_anvil_setAutomine(self, enabled: Any) -> None:
         self.set_automine(enabled)  # null, as anvil answers (evm_setAutomine answers true)

@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 from eth_account.messages import encode_defunct, encode_typed_data
 
-from app.evm import hexcodec as hc
+from app.evm import hexcodec
 from app.evm.abc import ChainAPI
 from app.evm.errors import InvalidParams
 from app.evm.rpc.anvil import AnvilMethods
@@ -56,15 +56,17 @@ class DevMethods(NodeInfoMethods, AnvilMethods, TxPoolMethods, ProofMethods):
 
     # -- state ------------------------------------------------------------------------------------------
     def rpc_anvil_setCode(self, address: Any, code: Any) -> None:
-        self.chain.set_code(hc.address(address), hc.data(code, "code"))
+        self.chain.set_code(hexcodec.address(address), hexcodec.data(code, "code"))
 
     def rpc_anvil_setNonce(self, address: Any, nonce: Any) -> None:
-        self.chain.set_nonce(hc.address(address), _number(nonce, "nonce"))
+        self.chain.set_nonce(hexcodec.address(address), _number(nonce, "nonce"))
 
     def rpc_anvil_setStorageAt(self, address: Any, slot: Any, value: Any) -> bool:
-        word = hc.fixed(value, 32, "storage value")  # a whole 32-byte word, as anvil and Hardhat require
+        word = hexcodec.fixed(
+            value, 32, "storage value"
+        )  # a whole 32-byte word, as anvil and Hardhat require
         self.chain.set_storage(
-            hc.address(address), hc.quantity(slot, "storage slot"), int.from_bytes(word, "big")
+            hexcodec.address(address), hexcodec.quantity(slot, "storage slot"), int.from_bytes(word, "big")
         )
         return True
 
@@ -73,14 +75,16 @@ class DevMethods(NodeInfoMethods, AnvilMethods, TxPoolMethods, ProofMethods):
 
     # -- signing with the dev accounts -----------------------------------------------------------------
     def rpc_eth_sign(self, address: Any, message: Any) -> str:
-        signer = self.chain.signer(hc.address(address))
-        return _hex(signer.sign_message(encode_defunct(primitive=hc.data(message, "message"))).signature)
+        signer = self.chain.signer(hexcodec.address(address))
+        return _hex(
+            signer.sign_message(encode_defunct(primitive=hexcodec.data(message, "message"))).signature
+        )
 
     def rpc_personal_sign(self, message: Any, address: Any) -> str:
         return self.rpc_eth_sign(address, message)
 
     def rpc_eth_signTypedData_v4(self, address: Any, typed: Any) -> str:
-        signer = self.chain.signer(hc.address(address))
+        signer = self.chain.signer(hexcodec.address(address))
         if isinstance(typed, str):
             try:
                 typed = orjson.loads(typed)
@@ -101,7 +105,7 @@ def _number(value: Any, what: str) -> int:
         if value < 0:
             raise InvalidParams(f"invalid {what}: negative")
         return value
-    return hc.quantity(value, what)
+    return hexcodec.quantity(value, what)
 
 
 def _hex(signature: bytes) -> str:

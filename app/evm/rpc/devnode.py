@@ -15,7 +15,7 @@ from typing import Any
 
 from app.config import Settings
 from app.evm.abc import ChainAPI
-from app.evm.hexcodec import hb, hx
+from app.evm.hexcodec import hex_data, hex_quantity
 
 ANVIL_COMPATIBLE = "anvil/v1.7.1-compatible"
 
@@ -51,7 +51,7 @@ class NodeInfoMethods:
             "chainId": self.chain.chain_id,
             "instanceId": self.instance_id,
             "latestBlockNumber": int(head.block_number),
-            "latestBlockHash": hb(head.hash),
+            "latestBlockHash": hex_data(head.hash),
             "forkedNetwork": None,
             "snapshots": {},
         }
@@ -60,17 +60,17 @@ class NodeInfoMethods:
         head = self.chain.head
         base_fee = self.chain.next_base_fee()
         return {
-            "currentBlockNumber": hx(head.block_number),
+            "currentBlockNumber": hex_quantity(head.block_number),
             "currentBlockTimestamp": int(head.timestamp),
-            "currentBlockHash": hb(head.hash),
+            "currentBlockHash": hex_data(head.hash),
             "hardFork": "Prague",
             # transactions are mined in arrival order (a sender's in nonce order): anvil's `--order fifo`
             "transactionOrder": "fifo",
             "environment": {
-                "baseFee": hx(base_fee),
+                "baseFee": hex_quantity(base_fee),
                 "chainId": self.chain.chain_id,
-                "gasLimit": hx(head.gas_limit),
-                "gasPrice": hx(base_fee + 10**9),  # as eth_gasPrice
+                "gasLimit": hex_quantity(head.gas_limit),
+                "gasPrice": hex_quantity(base_fee + 10**9),  # as eth_gasPrice
             },
             "forkConfig": {"forkUrl": None, "forkBlockNumber": None, "forkRetryBackoff": None},
         }

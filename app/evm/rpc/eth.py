@@ -9,11 +9,11 @@ from typing import Any
 
 import rlp
 
-from app.evm import hexcodec as hc
+from app.evm import hexcodec
 from app.evm.abc import ChainAPI, LogQuery
 from app.evm.errors import EvmError, InvalidParams
 from app.evm.execution.pyevm import CallOutcome, StateOverride
-from app.evm.hexcodec import hb, hx
+from app.evm.hexcodec import hex_data, hex_quantity
 from app.evm.node.gas import raise_for
 from app.evm.node.impersonation import decode_stored
 from app.evm.rpc.dev import DevMethods
@@ -114,7 +114,7 @@ class Rpc(DevMethods):
             params = req.get("params")
             if isinstance(params, list) and len(params) == 1 and isinstance(params[0], str):
                 try:
-                    return self.chain.is_recent(hc.hash32(params[0]))
+                    return self.chain.is_recent(hexcodec.hash32(params[0]))
                 except EvmError:
                     return False
         return False
@@ -169,7 +169,7 @@ class Rpc(DevMethods):
         txs, where = [], []
         for k, req in enumerate(reqs):
             try:
-                raw = hc.data(req["params"][0], "raw transaction")
+                raw = hexcodec.data(req["params"][0], "raw transaction")
                 txs.append(self.chain.decode_transaction(raw))
                 where.append(k)
             except EvmError as exc:
@@ -198,11 +198,13 @@ class Rpc(DevMethods):
             return 0
         if isinstance(tag, dict):
             if "blockHash" in tag:
-                return int(self.chain.header_by_hash(hc.hash32(tag["blockHash"], "blockHash")).block_number)
+                return int(
+                    self.chain.header_by_hash(hexcodec.hash32(tag["blockHash"], "blockHash")).block_number
+                )
             if "blockNumber" in tag:
                 return self._number(tag["blockNumber"])
             raise InvalidParams("invalid block parameter object")
-        n = hc.quantity(tag, "block number")
+        n = hexcodec.quantity(tag, "block number")
         if n > head:
             from app.evm.errors import BlockNotFound
 
@@ -219,7 +221,7 @@ class Rpc(DevMethods):
     def rpc_web3_sha3(self, data: Any) -> str:
         from eth_utils import keccak
 
-        return "0x" + keccak(hc.data(data)).hex()
+        return "0x" + keccak(hexcodec.data(data)).hex()
 
     def rpc_net_version(self) -> str:
         return str(self.chain.chain_id)
@@ -228,13 +230,13 @@ class Rpc(DevMethods):
         return True
 
     def rpc_eth_chainId(self) -> str:
-        return hx(self.chain.chain_id)
+        return hex_quantity(self.chain.chain_id)
 
     def rpc_eth_syncing(self) -> bool:
         return False
 
     def rpc_eth_blockNumber(self) -> str:
-        return hx(self.chain.head_number)
+        return hex_quantity(self.chain.head_number)
 
     def rpc_eth_accounts(self) -> list[str]:
         return ["0x" + a.address.hex() for a in self.chain.accounts]
@@ -243,42 +245,42 @@ class Rpc(DevMethods):
         return "0x" + bytes(self.chain.head.coinbase).hex()
 
     def rpc_eth_gasPrice(self) -> str:
-        return hx(self.chain.next_base_fee() + 10**9)
+        return hex_quantity(self.chain.next_base_fee() + 10**9)
 
     def rpc_eth_maxPriorityFeePerGas(self) -> str:
-        return hx(10**9)
+        return hex_quantity(10**9)
 
     def rpc_eth_blobBaseFee(self) -> str:
-        return hx(1)
+        return hex_quantity(1)
 
     # -- state ------------------------------------------------------------------------------------------
     def rpc_eth_getBalance(self, address: Any, tag: Any = "latest") -> str:
-        a = hc.address(address)
+        a = hexcodec.address(address)
         with self.chain.lock:
-            return hx(self.chain.account_view(self._header(tag)).get_balance(a))
+            return hex_quantity(self.chain.account_view(self._header(tag)).get_balance(a))
 
     def rpc_eth_getTransactionCount(self, address: Any, tag: Any = "latest") -> str:
-        a = hc.address(address)
+        a = hexcodec.address(address)
         if tag == "pending":
-            return hx(self.chain.pending_nonce(a))
+            return hex_quantity(self.chain.pending_nonce(a))
         with self.chain.lock:
-            return hx(self.chain.account_view(self._header(tag)).get_nonce(a))
+            return hex_quantity(self.chain.account_view(self._header(tag)).get_nonce(a))
 
     def rpc_eth_getCode(self, address: Any, tag: Any = "latest") -> str:
-        a = hc.address(address)
+        a = hexcodec.address(address)
         with self.chain.lock:
             return "0x" + self.chain.account_view(self._header(tag)).get_code(a).hex()
 
     def rpc_eth_getStorageAt(self, address: Any, slot: Any, tag: Any = "latest") -> str:
-        a = hc.address(address)
-        key = hc.quantity(slot, "storage slot")
+        a = hexcodec.address(address)
+        key = hexcodec.quantity(slot, "storage slot")
         with self.chain.lock:
             value = self.chain.account_view(self._header(tag)).get_storage(a, key)
         return "0x" + value.to_bytes(32, "big").hex()
 
     # -- execution --------------------------------------------------------------------------------------
     def rpc_eth_call(self, tx: Any, tag: Any = "latest", overrides: Any = None) -> str:
-        params = hc.tx_request(tx)
+        params = hexcodec.tx_request(tx)
         return _output(self.chain.call(params, self._header(tag), state_overrides(overrides)))
 
     def call_now(self, req: Any) -> dict[str, Any] | None:
@@ -297,7 +299,7 @@ class Rpc(DevMethods):
         if head is None:  # a block is being mined
             return None
         try:
-            outcome = self.chain.call_now(hc.tx_request(params[0]), head, CALL_NOW_BUDGET_S)
+            outcome = self.chain.call_now(hexcodec.tx_request(params[0]), head, CALL_NOW_BUDGET_S)
             if outcome is None:
                 return None
             return {"jsonrpc": "2.0", "id": req["id"], "result": _output(outcome)}
@@ -305,13 +307,13 @@ class Rpc(DevMethods):
             return _error(req["id"], exc.code, exc.message, exc.data)
 
     def rpc_eth_estimateGas(self, tx: Any, tag: Any = "latest") -> str:
-        return hx(self.chain.estimate_gas(hc.tx_request(tx), self._header(tag)))
+        return hex_quantity(self.chain.estimate_gas(hexcodec.tx_request(tx), self._header(tag)))
 
     def rpc_eth_sendRawTransaction(self, raw: Any) -> str:
-        return "0x" + self.chain.send_raw_transaction(hc.data(raw, "raw transaction")).hex()
+        return "0x" + self.chain.send_raw_transaction(hexcodec.data(raw, "raw transaction")).hex()
 
     def rpc_eth_sendTransaction(self, tx: Any) -> str:
-        params = hc.tx_request(tx)
+        params = hexcodec.tx_request(tx)
         if "from" not in params:
             raise InvalidParams("missing 'from'")
         return "0x" + self.chain.send_transaction(params).hex()
@@ -319,7 +321,7 @@ class Rpc(DevMethods):
     # -- blocks and transactions ------------------------------------------------------------------------
     def _block(self, number: int, full: bool) -> dict[str, Any]:
         header, recs = self.chain.block_rows(number)
-        txs = [self._mined_tx_json(r) if full else hb(r.hash) for r in recs]
+        txs = [self._mined_tx_json(r) if full else hex_data(r.hash) for r in recs]
         size = len(rlp.encode([rlp.decode(rlp.encode(header)), [r.raw for r in recs], []]))
         return block_json(header, txs, full, size)
 
@@ -332,19 +334,19 @@ class Rpc(DevMethods):
         return None if number is None else self._block(number, bool(full))
 
     def rpc_eth_getBlockTransactionCountByNumber(self, tag: Any) -> str:
-        return hx(len(self.chain.block_rows(self._number(tag))[1]))
+        return hex_quantity(len(self.chain.block_rows(self._number(tag))[1]))
 
     def rpc_eth_getBlockTransactionCountByHash(self, block_hash: Any) -> str | None:
         number = self._number_by_hash(block_hash)
-        return None if number is None else hx(len(self.chain.block_rows(number)[1]))
+        return None if number is None else hex_quantity(len(self.chain.block_rows(number)[1]))
 
     def rpc_eth_getTransactionByBlockNumberAndIndex(self, tag: Any, index: Any) -> dict[str, Any] | None:
         number = self._number_or_none(tag)
-        return None if number is None else self._tx_at(number, hc.quantity(index, "transaction index"))
+        return None if number is None else self._tx_at(number, hexcodec.quantity(index, "transaction index"))
 
     def rpc_eth_getTransactionByBlockHashAndIndex(self, block_hash: Any, index: Any) -> dict[str, Any] | None:
         number = self._number_by_hash(block_hash)
-        return None if number is None else self._tx_at(number, hc.quantity(index, "transaction index"))
+        return None if number is None else self._tx_at(number, hexcodec.quantity(index, "transaction index"))
 
     def rpc_eth_getBlockReceipts(self, block: Any) -> list[dict[str, Any]] | None:
         """Every receipt of a block (by number, tag or hash); null for a block we do not have."""
@@ -363,7 +365,7 @@ class Rpc(DevMethods):
 
     def _number_by_hash(self, block_hash: Any) -> int | None:
         try:
-            return int(self.chain.header_by_hash(hc.hash32(block_hash, "block hash")).block_number)
+            return int(self.chain.header_by_hash(hexcodec.hash32(block_hash, "block hash")).block_number)
         except EvmError as exc:
             if exc.code != -32001:
                 raise
@@ -377,7 +379,7 @@ class Rpc(DevMethods):
         return tx_json(decode_stored(rec.raw, rec.sender), self.chain.chain_id, rec)  # sender as mined
 
     def rpc_eth_getTransactionByHash(self, tx_hash: Any) -> dict[str, Any] | None:
-        h = hc.hash32(tx_hash, "transaction hash")
+        h = hexcodec.hash32(tx_hash, "transaction hash")
         rec = self.chain.transaction(h)
         if rec is not None:
             return self._mined_tx_json(rec)
@@ -387,13 +389,15 @@ class Rpc(DevMethods):
         return None
 
     def rpc_eth_getTransactionReceipt(self, tx_hash: Any) -> dict[str, Any] | None:
-        rec = self.chain.transaction(hc.hash32(tx_hash, "transaction hash"))
+        rec = self.chain.transaction(hexcodec.hash32(tx_hash, "transaction hash"))
         return receipt_json(rec) if rec is not None else None
 
     def rpc_eth_feeHistory(self, count: Any, newest: Any, percentiles: Any = None) -> dict[str, Any]:
         from app.evm.rpc.feehistory import fee_history
 
-        return fee_history(self.chain, hc.quantity(count, "block count"), self._number(newest), percentiles)
+        return fee_history(
+            self.chain, hexcodec.quantity(count, "block count"), self._number(newest), percentiles
+        )
 
     # -- logs and filters -------------------------------------------------------------------------------
     def log_query(self, obj: Any, default_from: int | None = None) -> LogQuery:
@@ -404,9 +408,9 @@ class Rpc(DevMethods):
         if addrs is None:
             addresses: tuple[bytes, ...] = ()
         elif isinstance(addrs, list):
-            addresses = tuple(hc.address(a) for a in addrs)
+            addresses = tuple(hexcodec.address(a) for a in addrs)
         else:
-            addresses = (hc.address(addrs),)
+            addresses = (hexcodec.address(addrs),)
         topics_in = obj.get("topics") or []
         if not isinstance(topics_in, list) or len(topics_in) > 4:
             raise InvalidParams("invalid topics: at most 4 positions")
@@ -415,13 +419,13 @@ class Rpc(DevMethods):
             if t is None:
                 topics.append(None)
             elif isinstance(t, list):
-                topics.append(tuple(hc.hash32(x, "topic") for x in t if x is not None) or None)
+                topics.append(tuple(hexcodec.hash32(x, "topic") for x in t if x is not None) or None)
             else:
-                topics.append((hc.hash32(t, "topic"),))
+                topics.append((hexcodec.hash32(t, "topic"),))
         if obj.get("blockHash") is not None:
             if obj.get("fromBlock") is not None or obj.get("toBlock") is not None:
                 raise InvalidParams("blockHash cannot be combined with fromBlock/toBlock")
-            return LogQuery(0, 0, addresses, tuple(topics), hc.hash32(obj["blockHash"], "blockHash"))
+            return LogQuery(0, 0, addresses, tuple(topics), hexcodec.hash32(obj["blockHash"], "blockHash"))
         frm = (
             self._number(obj["fromBlock"])
             if obj.get("fromBlock") is not None
@@ -433,7 +437,7 @@ class Rpc(DevMethods):
         return LogQuery(frm, to, addresses, tuple(topics))
 
     def rpc_eth_getLogs(self, obj: Any) -> list[dict[str, Any]]:
-        return [log_json(lg) for lg in self.chain.logs(self.log_query(obj))]
+        return [log_json(log_record) for log_record in self.chain.logs(self.log_query(obj))]
 
     def rpc_eth_newFilter(self, obj: Any) -> str:
         q = self.log_query(obj)  # validates the criteria now, not at the first poll
@@ -453,13 +457,15 @@ class Rpc(DevMethods):
         if start > head:
             return []
         if f.kind == "blocks":
-            return [hb(self.chain.block_hash(n)) for n in range(start, head + 1)]
+            return [hex_data(self.chain.block_hash(n)) for n in range(start, head + 1)]
         criteria: dict[str, Any] = f.criteria  # type: ignore[assignment]
         q = self.log_query({**criteria, "fromBlock": None, "toBlock": None, "blockHash": None})
         to = min(head, self._number(criteria["toBlock"])) if criteria.get("toBlock") is not None else head
         if start > to:
             return []
-        return [log_json(lg) for lg in self.chain.logs(LogQuery(start, to, q.addresses, q.topics))]
+        return [
+            log_json(log_record) for log_record in self.chain.logs(LogQuery(start, to, q.addresses, q.topics))
+        ]
 
     def rpc_eth_getFilterLogs(self, fid: Any) -> list[dict[str, Any]]:
         f = self.filters.get(fid)
@@ -475,7 +481,7 @@ class Rpc(DevMethods):
         from app.evm.node.tracing import check_config
 
         with_log = check_config(config)
-        out = self.chain.trace_transaction(hc.hash32(tx_hash, "transaction hash"), with_log)
+        out = self.chain.trace_transaction(hexcodec.hash32(tx_hash, "transaction hash"), with_log)
         if out is None:
             raise InvalidParams("transaction not found")
         return out
@@ -484,24 +490,24 @@ class Rpc(DevMethods):
         from app.evm.node.tracing import check_config
 
         with_log = check_config(config)
-        return self.chain.trace_call(hc.tx_request(tx), self._header(tag), with_log)
+        return self.chain.trace_call(hexcodec.tx_request(tx), self._header(tag), with_log)
 
     # -- dev methods (anvil / hardhat) ------------------------------------------------------------------
     def rpc_evm_snapshot(self) -> str:
-        return hx(self.chain.snapshot())
+        return hex_quantity(self.chain.snapshot())
 
     def rpc_evm_revert(self, sid: Any) -> bool:
-        ok = self.chain.revert(hc.quantity(sid, "snapshot id"))
+        ok = self.chain.revert(hexcodec.quantity(sid, "snapshot id"))
         self.filters.reset_to(self.chain.head.block_number)
         return ok
 
     def rpc_evm_mine(self, arg: Any = None) -> str:
         timestamp = None
         if isinstance(arg, dict):
-            timestamp = hc.quantity(arg["timestamp"], "timestamp") if "timestamp" in arg else None
-            blocks = hc.quantity(arg.get("blocks", 1), "blocks")
+            timestamp = hexcodec.quantity(arg["timestamp"], "timestamp") if "timestamp" in arg else None
+            blocks = hexcodec.quantity(arg.get("blocks", 1), "blocks")
         else:
-            timestamp = hc.quantity(arg, "timestamp") if arg is not None else None
+            timestamp = hexcodec.quantity(arg, "timestamp") if arg is not None else None
             blocks = 1
         if blocks > 10_000:
             raise InvalidParams("at most 10000 blocks at once")
@@ -509,12 +515,14 @@ class Rpc(DevMethods):
         return "0x0"
 
     def rpc_anvil_mine(self, blocks: Any = None, interval: Any = None) -> None:
-        n = hc.quantity(blocks, "blocks") if blocks is not None else 1
-        self.mine_blocks(n, hc.quantity(interval, "interval") if interval is not None else None)  # anvil.py
+        n = hexcodec.quantity(blocks, "blocks") if blocks is not None else 1
+        self.mine_blocks(
+            n, hexcodec.quantity(interval, "interval") if interval is not None else None
+        )  # anvil.py
         return None
 
     def rpc_evm_increaseTime(self, seconds: Any) -> int:
-        s = hc.quantity(seconds, "seconds") if not isinstance(seconds, int) else seconds
+        s = hexcodec.quantity(seconds, "seconds") if not isinstance(seconds, int) else seconds
         return self.chain.increase_time(s)  # a JSON number, as anvil answers
 
     def rpc_evm_setAutomine(self, enabled: Any) -> bool:
@@ -531,7 +539,7 @@ class Rpc(DevMethods):
         return self.chain.automine
 
     def rpc_anvil_setBalance(self, address: Any, wei: Any) -> None:
-        self.chain.set_balance(hc.address(address), hc.quantity(wei, "balance"))
+        self.chain.set_balance(hexcodec.address(address), hexcodec.quantity(wei, "balance"))
         return None
 
 
@@ -547,7 +555,7 @@ def state_overrides(obj: Any) -> tuple[StateOverride, ...]:
         raise InvalidParams("state overrides: expected an object of address -> account override")
     out = []
     for key, acct in obj.items():
-        address = hc.address(key, "override address")
+        address = hexcodec.address(key, "override address")
         if not isinstance(acct, dict) or not set(acct) <= _OVERRIDE_FIELDS:
             unknown = sorted(set(acct) - _OVERRIDE_FIELDS) if isinstance(acct, dict) else acct
             raise InvalidParams(f"state override of {key}: unknown fields {unknown}")
@@ -556,9 +564,11 @@ def state_overrides(obj: Any) -> tuple[StateOverride, ...]:
         out.append(
             StateOverride(
                 address,
-                balance=hc.quantity(acct["balance"], "balance") if acct.get("balance") is not None else None,
-                nonce=hc.quantity(acct["nonce"], "nonce") if acct.get("nonce") is not None else None,
-                code=hc.data(acct["code"], "code") if acct.get("code") is not None else None,
+                balance=hexcodec.quantity(acct["balance"], "balance")
+                if acct.get("balance") is not None
+                else None,
+                nonce=hexcodec.quantity(acct["nonce"], "nonce") if acct.get("nonce") is not None else None,
+                code=hexcodec.data(acct["code"], "code") if acct.get("code") is not None else None,
                 storage=_slots(key, acct, "state"),
                 storage_diff=_slots(key, acct, "stateDiff"),
             )
@@ -573,8 +583,8 @@ def _slots(key: str, acct: dict[str, Any], name: str) -> dict[int, int] | None:
     if not isinstance(raw, dict):
         raise InvalidParams(f"state override of {key}: '{name}' must map slots to values")
     return {
-        int.from_bytes(hc.hash32(k, f"{name} slot"), "big"): int.from_bytes(
-            hc.hash32(v, f"{name} value"), "big"
+        int.from_bytes(hexcodec.hash32(k, f"{name} slot"), "big"): int.from_bytes(
+            hexcodec.hash32(v, f"{name} value"), "big"
         )
         for k, v in raw.items()
     }

@@ -10,7 +10,7 @@ from eth.vm.forks.prague.headers import calc_excess_blob_gas_prague as next_exce
 
 from app.evm.errors import InvalidParams
 from app.evm.execution.pyevm import blob_base_fee
-from app.evm.hexcodec import hx
+from app.evm.hexcodec import hex_quantity
 
 if TYPE_CHECKING:
     from app.evm.abc import ChainAPI
@@ -25,24 +25,26 @@ def fee_history(chain: ChainAPI, count: int, newest: int, percentiles: Any) -> d
     base_fees, ratios, rewards, blob_fees, blob_ratios = [], [], [], [], []
     for n in range(oldest, newest + 1):
         header, txs = chain.block_rows(n)
-        base_fees.append(hx(header.base_fee_per_gas))
+        base_fees.append(hex_quantity(header.base_fee_per_gas))
         ratios.append(header.gas_used / header.gas_limit if header.gas_limit else 0.0)
-        blob_fees.append(hx(blob_base_fee(header)))
+        blob_fees.append(hex_quantity(blob_base_fee(header)))
         blob_ratios.append(header.blob_gas_used / MAX_BLOB_GAS_PER_BLOCK)
         if pcts is not None:
             tips = sorted((t.effective_gas_price - header.base_fee_per_gas, t.gas_used) for t in txs)
-            rewards.append([hx(_weighted(tips, p, header.gas_used)) for p in pcts])
+            rewards.append([hex_quantity(_weighted(tips, p, header.gas_used)) for p in pcts])
     base_fees.append(
-        hx(
+        hex_quantity(
             chain.next_base_fee()
             if newest == chain.head.block_number
             else chain.header(newest + 1).base_fee_per_gas
         )
     )
     newest_header = chain.header(newest)
-    blob_fees.append(hx(blob_base_fee(newest_header.copy(excess_blob_gas=next_excess(newest_header)))))
+    blob_fees.append(
+        hex_quantity(blob_base_fee(newest_header.copy(excess_blob_gas=next_excess(newest_header))))
+    )
     out: dict[str, Any] = {
-        "oldestBlock": hx(oldest),
+        "oldestBlock": hex_quantity(oldest),
         "baseFeePerGas": base_fees,
         "gasUsedRatio": ratios,
         "baseFeePerBlobGas": blob_fees,  # EIP-4844 fields, as geth and anvil add them

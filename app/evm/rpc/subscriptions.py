@@ -32,11 +32,11 @@ class Subscription:
     dead: bool = field(default=False)
 
 
-def _matches(q: LogQuery, lg: LogRecord) -> bool:
-    if q.addresses and lg.address not in q.addresses:
+def _matches(q: LogQuery, log_record: LogRecord) -> bool:
+    if q.addresses and log_record.address not in q.addresses:
         return False
     for pos, wanted in enumerate(q.topics):
-        if wanted and (pos >= len(lg.topics) or lg.topics[pos] not in wanted):
+        if wanted and (pos >= len(log_record.topics) or log_record.topics[pos] not in wanted):
             return False
     return True
 
@@ -95,7 +95,7 @@ class SubscriptionHub:
         if not subs:
             return
         head = None
-        logs = [lg for t in txs for lg in t.logs]
+        logs = [log_record for t in txs for log_record in t.logs]
         for sub in subs:
             if sub.kind == "newPendingTransactions":
                 continue
@@ -107,9 +107,9 @@ class SubscriptionHub:
                 ok = sub.deliver(_note(sub.sid, head))
             else:
                 ok = True
-                for lg in logs:
-                    if sub.query is None or _matches(sub.query, lg):
-                        ok = sub.deliver(_note(sub.sid, log_json(lg))) and ok
+                for log_record in logs:
+                    if sub.query is None or _matches(sub.query, log_record):
+                        ok = sub.deliver(_note(sub.sid, log_json(log_record))) and ok
             if not ok:
                 self.drop_owner(sub.owner)
 

@@ -14,9 +14,9 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-from app.evm import hexcodec as hc
+from app.evm import hexcodec
 from app.evm.abc import ChainAPI
-from app.evm.hexcodec import addr, hb, hx
+from app.evm.hexcodec import addr, hex_data, hex_quantity
 from app.evm.rpc.filters import Filter, FilterRegistry
 from app.evm.rpc.formatting import tx_json
 
@@ -84,7 +84,7 @@ class TxPoolMethods:
         """Remove a waiting transaction; its hash, or null when none has it. As on anvil, dropping a ready
         transaction also drops the sender's ready ones after it (they can no longer be mined); a queued
         one (after a nonce gap) goes alone (anvil cannot drop those)."""
-        h = hc.hash32(tx_hash, "transaction hash")
+        h = hexcodec.hash32(tx_hash, "transaction hash")
         with self.chain.lock:
             pending, _ = self._split()
             dropped = next((tx for tx in pending if bytes(tx.hash) == h), None)
@@ -96,11 +96,11 @@ class TxPoolMethods:
             found = self.chain.drop_pending(h)
             for other in later:
                 self.chain.drop_pending(other)
-        return hb(h) if found else None
+        return hex_data(h) if found else None
 
     def rpc_txpool_status(self) -> dict[str, str]:
         pending, queued = self._split()
-        return {"pending": hx(len(pending)), "queued": hx(len(queued))}
+        return {"pending": hex_quantity(len(pending)), "queued": hex_quantity(len(queued))}
 
     def rpc_txpool_content(self) -> dict[str, Any]:
         return self._by_sender(lambda tx: tx_json(tx, self.chain.chain_id))

@@ -140,21 +140,21 @@ def insert_block(conn: Connection, block: BlockRecord, txs: Sequence[TxRecord], 
         for t in txs
     ]
     insert_rows(conn, TransactionRow.__table__, _TX_COLS, tx_rows)
-    log_rows = [_log_row(lg) for t in txs for lg in t.logs]
+    log_rows = [_log_row(log_record) for t in txs for log_record in t.logs]
     insert_rows(conn, LogRow.__table__, _LOG_COLS, log_rows)
 
 
-def _log_row(lg: LogRecord) -> tuple[Any, ...]:
-    topics = list(lg.topics) + [None] * (4 - len(lg.topics))
+def _log_row(log_record: LogRecord) -> tuple[Any, ...]:
+    topics = list(log_record.topics) + [None] * (4 - len(log_record.topics))
     return (
-        lg.block_number,
-        lg.block_hash,
-        lg.log_index,
-        lg.tx_hash,
-        lg.tx_index,
-        lg.address,
+        log_record.block_number,
+        log_record.block_hash,
+        log_record.log_index,
+        log_record.tx_hash,
+        log_record.tx_index,
+        log_record.address,
         *topics[:4],
-        lg.data,
+        log_record.data,
     )
 
 
@@ -204,5 +204,5 @@ def load_tx(conn: Connection, tx_hash: bytes) -> TxRecord | None:
         contract_address=r.contract_address,
         logs_bloom=r.logs_bloom,
         revert_data=r.revert_data,
-        logs=tuple(log_from_row(lg, block_timestamp) for lg in logs),  # type: ignore[arg-type]
+        logs=tuple(log_from_row(log_record, block_timestamp) for log_record in logs),  # type: ignore[arg-type]
     )
