@@ -24,7 +24,7 @@ from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
 from app.evm.node.chain import Chain
-from app.evm.rpc.eth import Rpc
+from app.evm.rpc.dispatch import Rpc
 from app.evm.rpc.subscriptions import SubscriptionHub
 from app.rwa import audit_key, blobs, chain_audit
 from app.rwa.alerts.worker import WebhookWorker

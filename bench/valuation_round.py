@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.evm.node.chain import Chain
-from app.evm.rpc.eth import Rpc
+from app.evm.rpc.dispatch import Rpc
 from app.migrate import upgrade
 from app.oracles.chainlink import deploy_aggregator, push_answer
 from app.oracles.provider import make_web3

@@ -38,7 +38,7 @@ def _chain(rpc: str | None) -> Iterator[tuple[Any, Any, Any]]:
         return
     from app.config import get_settings
     from app.evm.node.chain import Chain
-    from app.evm.rpc.eth import Rpc
+    from app.evm.rpc.dispatch import Rpc
     from app.rwa import chain_audit
     from app.rwa.collateral import monitor
     from app.rwa.valuation.engine import ValuationEngine

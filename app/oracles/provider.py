@@ -2,7 +2,7 @@
 
 ``InProcessProvider`` is a web3.py ``JSONBaseProvider`` like ``HTTPProvider``: web3's whole request stack
 (middleware, request and result formatters, error handling) runs as for any node, and only the last step
-differs: the encoded request is handed to a JSON-RPC dispatcher (``app.evm.rpc.eth.Rpc.handle``) on the
+differs: the encoded request is handed to a JSON-RPC dispatcher (``app.evm.rpc.dispatch.Rpc.handle``) on the
 caller's thread instead of being posted over a socket. That is what makes it safe inside a block listener:
 the listener runs on the thread that mined the block, holding the chain's (reentrant) lock, and every read
 it makes runs on that same thread, so it never waits for a lock its own thread holds. Nothing here holds a
@@ -64,7 +64,7 @@ def make_web3(network: str, dispatch: Dispatch | None = None) -> Web3:
     HTTP(S) JSON-RPC URL."""
     if network == LOCAL:
         if dispatch is None:
-            raise ValueError("the local network needs our JSON-RPC dispatcher (app.evm.rpc.eth.Rpc.handle)")
+            raise ValueError("the local network needs our JSON-RPC dispatcher (app.evm.rpc.dispatch.Rpc)")
         return Web3(InProcessProvider(dispatch, **_CACHE_CHAIN_ID))
     if not network.startswith(("http://", "https://")):
         raise ValueError(f"network must be 'local' or an http(s) JSON-RPC URL, not {network!r}")

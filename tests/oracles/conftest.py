@@ -16,7 +16,7 @@ from app.config import Settings
 from app.db import make_engine
 from app.evm.contracts.compiler import BUILD_DIR
 from app.evm.node.chain import Chain
-from app.evm.rpc.eth import Rpc
+from app.evm.rpc.dispatch import Rpc
 from app.metrics import REGISTRY
 from app.oracles.chainlink import ChainlinkReader, aggregator, deploy_aggregator
 from app.oracles.provider import Networks, make_web3

@@ -12,7 +12,7 @@ from eth_account import Account
 from app.config import Settings
 from app.db import make_engine
 from app.evm.node.chain import Chain
-from app.evm.rpc.eth import Rpc
+from app.evm.rpc.dispatch import Rpc
 from tests.signing import raw_tx
 
 KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"

@@ -20,6 +20,7 @@ from eth_account.messages import encode_defunct, encode_typed_data
 from app.evm import hexcodec
 from app.evm.abc import ChainAPI
 from app.evm.errors import InvalidParams
+from app.evm.hexcodec import hex_quantity
 from app.evm.rpc.anvil import AnvilMethods
 from app.evm.rpc.devnode import NodeInfoMethods
 from app.evm.rpc.proofs import ProofMethods
@@ -72,6 +73,56 @@ class DevMethods(NodeInfoMethods, AnvilMethods, TxPoolMethods, ProofMethods):
 
     def rpc_evm_setNextBlockTimestamp(self, timestamp: Any) -> None:
         self.chain.set_next_timestamp(_number(timestamp, "timestamp"))
+
+    # -- snapshots, mining, the clock (evm_ / anvil_) -------------------------------------------------
+    def rpc_evm_snapshot(self) -> str:
+        return hex_quantity(self.chain.snapshot())
+
+    def rpc_evm_revert(self, sid: Any) -> bool:
+        ok = self.chain.revert(hexcodec.quantity(sid, "snapshot id"))
+        self.filters.reset_to(self.chain.head.block_number)
+        return ok
+
+    def rpc_evm_mine(self, arg: Any = None) -> str:
+        timestamp = None
+        if isinstance(arg, dict):
+            timestamp = hexcodec.quantity(arg["timestamp"], "timestamp") if "timestamp" in arg else None
+            blocks = hexcodec.quantity(arg.get("blocks", 1), "blocks")
+        else:
+            timestamp = hexcodec.quantity(arg, "timestamp") if arg is not None else None
+            blocks = 1
+        if blocks > 10_000:
+            raise InvalidParams("at most 10000 blocks at once")
+        self.chain.mine(blocks, timestamp)
+        return "0x0"
+
+    def rpc_anvil_mine(self, blocks: Any = None, interval: Any = None) -> None:
+        n = hexcodec.quantity(blocks, "blocks") if blocks is not None else 1
+        self.mine_blocks(
+            n, hexcodec.quantity(interval, "interval") if interval is not None else None
+        )  # anvil.py
+        return None
+
+    def rpc_evm_increaseTime(self, seconds: Any) -> int:
+        s = hexcodec.quantity(seconds, "seconds") if not isinstance(seconds, int) else seconds
+        return self.chain.increase_time(s)  # a JSON number, as anvil answers
+
+    def rpc_evm_setAutomine(self, enabled: Any) -> bool:
+        self.set_automine(enabled)
+        return True
+
+    def rpc_evm_setIntervalMining(self, seconds: Any) -> bool:
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+            raise InvalidParams("expected a number of seconds (0 turns interval mining off)")
+        self.chain.set_interval(float(seconds))
+        return True
+
+    def rpc_anvil_getAutomine(self) -> bool:
+        return self.chain.automine
+
+    def rpc_anvil_setBalance(self, address: Any, wei: Any) -> None:
+        self.chain.set_balance(hexcodec.address(address), hexcodec.quantity(wei, "balance"))
+        return None
 
     # -- signing with the dev accounts -----------------------------------------------------------------
     def rpc_eth_sign(self, address: Any, message: Any) -> str:

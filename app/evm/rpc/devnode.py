@@ -1,5 +1,5 @@
-"""The node's own identity as dev tools ask for it: ``web3_clientVersion``, ``hardhat_metadata`` and
-``anvil_nodeInfo``.
+"""The node's own identity as tools ask for it: the ``web3_`` and ``net_`` namespaces (``web3_clientVersion``,
+``web3_sha3``, ``net_version``, ``net_listening``), ``hardhat_metadata`` and ``anvil_nodeInfo``.
 
 Hardhat's network helpers (``loadFixture``, ``time``, ``mine``...) refuse any node whose client version does
 not start with ``hardhatnetwork``, ``anvil`` or ``zksync``, so outside production the node calls itself
@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from app.config import Settings
+from app.evm import hexcodec
 from app.evm.abc import ChainAPI
 from app.evm.hexcodec import hex_data, hex_quantity
 
@@ -74,3 +75,17 @@ class NodeInfoMethods:
             },
             "forkConfig": {"forkUrl": None, "forkBlockNumber": None, "forkRetryBackoff": None},
         }
+
+    def rpc_web3_clientVersion(self) -> str:
+        return client_version(self.chain.settings)  # anvil-compatible outside production
+
+    def rpc_web3_sha3(self, data: Any) -> str:
+        from eth_utils import keccak
+
+        return "0x" + keccak(hexcodec.data(data)).hex()
+
+    def rpc_net_version(self) -> str:
+        return str(self.chain.chain_id)
+
+    def rpc_net_listening(self) -> bool:
+        return True
