@@ -17,7 +17,7 @@ from app.config import Settings
 from app.db import make_engine
 from app.evm.contracts.service import ContractService
 from app.evm.node.chain import Chain
-from app.evm.rpc.eth import Rpc
+from app.evm.rpc.dispatch import Rpc
 from app.oracles.provider import make_web3
 from app.rwa.chain_audit import attach
 from app.rwa.models import Identity

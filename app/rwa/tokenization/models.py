@@ -50,7 +50,7 @@ class OnchainIdentity(Base):
 
 
 def rewind(conn: Connection, kept: int) -> Mapping[str, Any] | None:
-    """A ``Chain.rewind_hooks`` entry: forget what blocks above ``kept`` deployed."""
+    """A rewind hook (``ChainAPI.add_rewind_hook``): forget what blocks above ``kept`` deployed."""
     roles = conn.execute(select(PlatformContract.role).where(PlatformContract.block_number > kept)).scalars()
     ids = conn.execute(
         select(OnchainIdentity.identity_id).where(OnchainIdentity.block_number > kept)

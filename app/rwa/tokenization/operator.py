@@ -16,10 +16,10 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.evm.abc import ChainAPI
 from app.evm.contracts import abi as abimod
 from app.evm.contracts.service import Buildable, ContractService
-from app.evm.node.accounts import dev_accounts
-from app.evm.node.chain import Chain
+from app.evm.node.genesis.accounts import dev_accounts
 from app.evm.storage.records import TxRecord
 from app.rwa import audit
 from app.rwa.tokenization.errors import ChainNotMining, ChainTxReverted, OperatorKeyMissing
@@ -30,7 +30,7 @@ TIP = 10**9  # priority fee, as the chain's own eth_sendTransaction
 DEPLOY_GAS = 25_000_000
 
 
-def operator_account(settings: Settings, chain: Chain | None) -> LocalAccount:
+def operator_account(settings: Settings, chain: ChainAPI | None) -> LocalAccount:
     """The configured operator key (AURIGRAPH_OPERATOR_KEY_FILE, else AURIGRAPH_OPERATOR_KEY); without one,
     the chain's first dev account, on a dev or test chain only. Production also refuses a dev account's
     key."""
@@ -57,13 +57,12 @@ def operator_account(settings: Settings, chain: Chain | None) -> LocalAccount:
     return chain.accounts[0].account
 
 
-def open_operator(chain: Chain, contracts: ContractService, settings: Settings) -> Operator:
+def open_operator(chain: ChainAPI, contracts: ContractService, settings: Settings) -> Operator:
     """The operator on ``chain`` (its key from ``settings``); tokenization's rows follow the chain's
     rewinds."""
     from app.rwa.tokenization.models import rewind
 
-    if rewind not in chain.rewind_hooks:
-        chain.rewind_hooks.append(rewind)
+    chain.add_rewind_hook(rewind)
     return Operator(chain, contracts, operator_account(settings, chain))
 
 
@@ -111,7 +110,7 @@ def chain_hooks(*hooks: MinedHook) -> MinedHook:
 class Operator:
     """Signs, sends and decodes the operator's transactions on ``chain``; reads with ``call``."""
 
-    def __init__(self, chain: Chain, contracts: ContractService, account: LocalAccount) -> None:
+    def __init__(self, chain: ChainAPI, contracts: ContractService, account: LocalAccount) -> None:
         self.chain = chain
         self.contracts = contracts
         self.account = account

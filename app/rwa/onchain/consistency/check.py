@@ -25,9 +25,9 @@ from eth_utils import keccak  # type: ignore[attr-defined]  # re-exported withou
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from app.evm.abc import ChainAPI, LogQuery
 from app.evm.contracts import abi as abimod
 from app.evm.errors import InvalidParams
-from app.evm.node.chain import Chain, LogQuery
 from app.rwa.alerts.service import raise_alert
 from app.rwa.errors import InvalidInput
 from app.rwa.models import Asset, Holding, Identity, Wallet
@@ -112,7 +112,7 @@ def tokenized_assets(conn: Connection) -> list[Tokenized]:
         return sorted(all_tokenized(session), key=lambda t: t.symbol)
 
 
-def check(chain: Chain, symbols: Sequence[str] | None = None) -> Report:
+def check(chain: ChainAPI, symbols: Sequence[str] | None = None) -> Report:
     """Compare every tokenized asset (or those of ``symbols``) at the chain's head."""
     with chain.lock, chain.engine.connect() as conn:
         header = chain.head
@@ -145,7 +145,7 @@ def raise_alerts(session: Session, differences: Iterable[Difference]) -> int:
 
 
 def _registry_side(
-    chain: Chain, conn: Connection, t: Tokenized, block: int
+    chain: ChainAPI, conn: Connection, t: Tokenized, block: int
 ) -> tuple[int, bool, dict[str, _Held]]:
     issued, status = conn.execute(
         select(Asset.issued_units, Asset.status).where(Asset.id == t.asset_id)
@@ -189,7 +189,7 @@ def _held(r: Any, balance: int, frozen_units: int, frozen: bool) -> _Held:
     return _Held(r.identity_id, r.country, verified, int(balance), int(frozen_units), bool(frozen))
 
 
-def _chain_wallets(chain: Chain, t: Tokenized, block: int) -> set[str]:
+def _chain_wallets(chain: ChainAPI, t: Tokenized, block: int) -> set[str]:
     received = _logs(chain, LogQuery(0, block, (_b(t.token),), ((TRANSFER,),)))
     registered = _logs(chain, LogQuery(0, block, (_b(t.identity_registry),), ((IDENTITY_REGISTERED,),)))
     wallets = {"0x" + lg.topics[2][12:].hex() for lg in received}
@@ -239,7 +239,7 @@ def _compare(
 class Reader:
     """Read-only calls at one block."""
 
-    def __init__(self, chain: Chain, header: Any) -> None:
+    def __init__(self, chain: ChainAPI, header: Any) -> None:
         self.chain = chain
         self.header = header
 
@@ -253,7 +253,7 @@ class Reader:
         return values[0] if len(values) == 1 else values
 
 
-def _logs(chain: Chain, q: LogQuery) -> list[Any]:
+def _logs(chain: ChainAPI, q: LogQuery) -> list[Any]:
     """``chain.logs`` over any number of logs: a range with too many for one answer is split in two."""
     try:
         return chain.logs(q)
