@@ -10,42 +10,43 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from eth_utils import keccak
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select
 
 from app.evm.abc import ChainAPI
 from app.evm.contracts import abi as abimod
-from app.evm.errors import EvmError, ExecutionReverted, InvalidParams
+from app.evm.contracts.artifacts import Buildable, parse_artifact, strip_metadata
+from app.evm.contracts.errors import (
+    ArtifactInvalid,
+    ContractNotFound,
+    ContractReverted,
+    NotProxyAdmin,
+    NotUpgradeable,
+)
+from app.evm.contracts.upgrades import UpgradeMethods
+from app.evm.errors import ExecutionReverted
 from app.evm.node.gas import raise_for
 from app.evm.storage.models import ContractRow, ImplementationRow
 from app.evm.storage.records import TxRecord
 from app.evm.storage.rewind import rewind_contracts
 
+# re-exported: the web layer, the registry and the tests import these from here
+__all__ = [
+    "ArtifactInvalid",
+    "Buildable",
+    "ContractNotFound",
+    "ContractReverted",
+    "ContractService",
+    "NotProxyAdmin",
+    "NotUpgradeable",
+    "RecordHook",
+    "TxOutcome",
+    "parse_artifact",
+]
+
 RecordHook = Callable[[Connection, str, dict[str, Any]], None]  # (conn, action, payload)
-
-
-class ContractNotFound(EvmError, LookupError):
-    code = -32602
-
-
-class ArtifactInvalid(InvalidParams):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Buildable:
-    """What a deploy needs: a name, an ABI, creation bytecode, and how it was built (when known)."""
-
-    name: str
-    abi: list[dict[str, Any]]
-    bytecode: bytes
-    compiler_version: str | None = None
-    compiler_settings: dict[str, Any] | None = None
-    source_hash: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,42 +61,11 @@ class TxOutcome:
     revert: dict[str, Any] | None = None
 
 
-def parse_artifact(obj: Any) -> Buildable:
-    """Our build JSON, a Hardhat artifact (hh-sol-artifact-1) or a Foundry artifact (out/*.json)."""
-    if not isinstance(obj, dict):
-        raise ArtifactInvalid("artifact must be a JSON object")
-    abi = obj.get("abi")
-    code = obj.get("bytecode")
-    if isinstance(code, dict):  # Foundry: {"object": "0x...", "linkReferences": {...}}
-        code = code.get("object")
-    if not isinstance(abi, list) or not all(isinstance(e, dict) for e in abi):
-        raise ArtifactInvalid("artifact has no 'abi' array")
-    if not isinstance(code, str) or not code:
-        raise ArtifactInvalid("artifact has no creation 'bytecode'")
-    if "__$" in code:
-        raise ArtifactInvalid(
-            "artifact bytecode has unlinked library placeholders (__$...$__); link it first"
-        )
-    hexpart = code[2:] if code.startswith("0x") else code
-    try:
-        bytecode = bytes.fromhex(hexpart)
-    except ValueError as exc:
-        raise ArtifactInvalid("artifact bytecode is not hex") from exc
-    if not bytecode:
-        raise ArtifactInvalid("artifact bytecode is empty (an interface or abstract contract?)")
-    name = obj.get("contractName") or obj.get("name") or "Contract"
-    meta = obj.get("metadata")
-    version = obj.get("compiler_version")
-    if isinstance(meta, dict):
-        version = version or (meta.get("compiler") or {}).get("version")
-    return Buildable(str(name)[:200], abi, bytecode, version)
-
-
 def _hex(b: bytes | None) -> str | None:
     return None if b is None else "0x" + bytes(b).hex()
 
 
-class ContractService:
+class ContractService(UpgradeMethods):
     def __init__(self, chain: ChainAPI) -> None:
         self.chain = chain
         chain.add_rewind_hook(rewind_contracts)  # evm_revert removes what reverted blocks recorded
@@ -209,118 +179,6 @@ class ContractService:
 
         return record
 
-    # -- upgradeable deployments (EIP-1967 proxy: contracts/src/AuriProxy.sol) -----------------------------
-    def deploy_upgradeable(
-        self,
-        build: Buildable,
-        initializer: tuple[str, list[Any]] | None,
-        *,
-        sender: bytes,
-        on_record: RecordHook | None = None,
-        deployer_key: str | None = None,
-    ) -> TxOutcome:
-        """Deploy ``build`` as an implementation behind a new proxy whose admin is ``sender``; the registry
-        records the proxy (with the implementation's ABI) and version 1 of its implementation history."""
-        impl = self._deploy_plain(build, [], sender, on_record, deployer_key)
-        init = b""
-        if initializer is not None:
-            init = abimod.find_function(build.abi, initializer[0], initializer[1]).encode_call(initializer[1])
-        proxy = _proxy_build()
-        args = ["0x" + bytes.fromhex(impl[2:]).hex(), "0x" + sender.hex(), "0x" + init.hex()]
-        data = proxy.bytecode + abimod.encode_args(
-            abimod.constructor_inputs(proxy.abi), args, "proxy constructor"
-        )
-
-        def record(conn: Connection, tx: TxRecord) -> None:
-            if not tx.status or tx.contract_address is None:
-                return
-            impl_addr = bytes.fromhex(impl[2:])
-            code = self.chain.account_view(self.chain.head).get_code(impl_addr)
-            row = self._insert(
-                conn, build, tx, code, admin=sender, implementation=impl_addr, deployer_key=deployer_key
-            )
-            _record_implementation(conn, row, 1, impl_addr, build, tx)
-            if on_record is not None:
-                on_record(
-                    conn,
-                    "contract.deploy",
-                    {
-                        "contract_id": row,
-                        "proxy": True,
-                        "implementation": impl,
-                        **self._summary(build, tx, code, deployer_key),
-                    },
-                )
-
-        tx_hash = self.chain.send_transaction({"from": sender, "data": data}, on_mined=record)
-        return self._outcome(
-            tx_hash, build.abi + [e for e in proxy.abi if e.get("type") in ("event", "error")]
-        )
-
-    def upgrade(
-        self,
-        address: bytes,
-        build: Buildable,
-        call: tuple[str, list[Any]] | None,
-        *,
-        sender: bytes,
-        on_record: RecordHook | None = None,
-        deployer_key: str | None = None,
-    ) -> TxOutcome:
-        """Swap a proxy's implementation for a fresh deployment of ``build``; only the recorded admin may.
-        (Which API key may ask for it is the API's decision: see ``deployer_key`` on the row.)"""
-        info = self.get(address)
-        if info["proxy_admin"] is None:
-            raise NotUpgradeable(f"contract 0x{address.hex()} was not deployed as upgradeable")
-        if info["proxy_admin"] != "0x" + sender.hex():
-            raise NotProxyAdmin(f"only the proxy admin {info['proxy_admin']} may upgrade 0x{address.hex()}")
-        impl = self._deploy_plain(build, [], sender, on_record, deployer_key)
-        data = b""
-        if call is not None:
-            data = abimod.find_function(build.abi, call[0], call[1]).encode_call(call[1])
-        proxy = _proxy_build()
-        fn = abimod.find_function(proxy.abi, "upgradeToAndCall", [impl, "0x"])
-        payload = fn.encode_call([impl, "0x" + data.hex()])
-        version = len(info["implementations"]) + 1
-
-        def record(conn: Connection, tx: TxRecord) -> None:
-            if not tx.status:
-                return
-            impl_addr = bytes.fromhex(impl[2:])
-            conn.execute(
-                update(ContractRow)
-                .where(ContractRow.id == info["id"])
-                .values(
-                    implementation=impl_addr,
-                    abi=json.dumps(build.abi),
-                    name=build.name,
-                    compiler_version=build.compiler_version,
-                    source_hash=build.source_hash,
-                )
-            )
-            _record_implementation(conn, info["id"], version, impl_addr, build, tx)
-            if on_record is not None:
-                on_record(
-                    conn,
-                    "contract.upgrade",
-                    {
-                        "contract_id": info["id"],
-                        "address": info["address"],
-                        "implementation": impl,
-                        "version": version,
-                        "tx_hash": _hex(tx.hash),
-                        "name": build.name,
-                    },
-                )
-
-        tx_hash = self.chain.send_transaction(
-            {"from": sender, "to": address, "data": payload}, on_mined=record
-        )
-        out = self._outcome(tx_hash, proxy.abi)
-        if not out.status and out.revert is None:
-            raise ContractReverted({"kind": "unknown"}, b"")
-        return out
-
     def _deploy_plain(
         self,
         build: Buildable,
@@ -347,7 +205,7 @@ class ContractService:
         runtime = compiled.deployed_bytecode
         if runtime == onchain:
             match = "full"
-        elif _strip_metadata(runtime) == _strip_metadata(onchain) and runtime:
+        elif strip_metadata(runtime) == strip_metadata(onchain) and runtime:
             match = "partial"  # same code, different metadata (comments, paths or compiler settings)
         else:
             match = "none"
@@ -509,52 +367,3 @@ class ContractService:
             if not rec.status and rec.revert_data is not None
             else None,
         )
-
-
-class NotUpgradeable(InvalidParams):
-    pass
-
-
-class NotProxyAdmin(EvmError, PermissionError):
-    code = -32000
-
-
-def _record_implementation(
-    conn: Connection, contract_id: int, version: int, implementation: bytes, build: Buildable, tx: TxRecord
-) -> None:
-    conn.execute(
-        insert(ImplementationRow).values(
-            contract_id=contract_id,
-            version=version,
-            implementation=implementation,
-            abi=json.dumps(build.abi),
-            name=build.name,
-            compiler_version=build.compiler_version,
-            source_hash=build.source_hash,
-            tx_hash=tx.hash,
-            block_number=tx.block_number,
-            created_at=datetime.now(UTC),
-        )
-    )
-
-
-def _strip_metadata(code: bytes) -> bytes:
-    """Drop solc's CBOR metadata tail (its length is in the last two bytes)."""
-    if len(code) < 2:
-        return code
-    n = int.from_bytes(code[-2:], "big") + 2
-    return code[:-n] if n <= len(code) else code
-
-
-@lru_cache(maxsize=1)
-def _proxy_build() -> Buildable:
-    path = Path(__file__).resolve().parents[3] / "contracts" / "build" / "AuriProxy.json"
-    return parse_artifact(json.loads(path.read_text()))
-
-
-class ContractReverted(EvmError):
-    code = 3
-
-    def __init__(self, decoded: dict[str, Any], data: bytes) -> None:
-        super().__init__("execution reverted", data="0x" + data.hex())
-        self.decoded = decoded
