@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from app.config import Settings
     from app.evm.errors import EvmError
     from app.evm.execution.accesslist import AccessListResult
+    from app.evm.execution.call_context import CallOutcome, StateOverride
     from app.evm.execution.proofs import AccountProof
-    from app.evm.execution.pyevm import CallOutcome, StateOverride
     from app.evm.node.genesis.accounts import DevAccount
     from app.evm.storage.records import BlockRecord, LogRecord, TxRecord
     from app.evm.storage.rewind import RewindHook, RewindRecorder, RewindReport

@@ -18,6 +18,7 @@ from eth.vm.forks.prague import PragueVM
 from eth_utils import keccak  # type: ignore[attr-defined]
 
 from app.evm.execution import pyevm
+from app.evm.execution.call_context import CallContext, CallOutcome
 
 ADDRESS_COST, SLOT_COST = 2400, 1900  # EIP-2930 intrinsic gas per listed address and storage key
 PRECOMPILES = frozenset(i.to_bytes(20, "big") for i in range(1, 0x12))  # Prague: 0x01..0x11
@@ -71,7 +72,7 @@ def create_access_list(
         (pyevm._Chain,),
         {"vm_configuration": ((0, _RecordingVM),), "chain_id": chain_id},
     )
-    ctx = pyevm.CallContext(cls(store), header)
+    ctx = CallContext(cls(store), header)
     state = cast(_RecordingState, ctx.state)
     sender = params.get("from") or b"\x00" * 20
     to = params.get("to") or b""
@@ -93,20 +94,20 @@ def create_access_list(
     return AccessListResult(access, consumed - refund, error)
 
 
-def _created(ctx: pyevm.CallContext, sender: bytes) -> bytes:
+def _created(ctx: CallContext, sender: bytes) -> bytes:
     nonce = ctx.state.get_nonce(sender)  # type: ignore[arg-type]
     return keccak(rlp.encode([sender, nonce]))[12:]
 
 
 def _run(
-    ctx: pyevm.CallContext,
+    ctx: CallContext,
     params: dict[str, Any],
     sender: bytes,
     to: bytes,
     warm: Sequence[Any],
     cap: int,
     timeout: float,
-) -> pyevm.CallOutcome:
+) -> CallOutcome:
     return ctx.run(
         sender=sender,
         to=to,

@@ -15,6 +15,7 @@ from app.config import Settings
 from app.evm.errors import ExecutionTimeout
 from app.evm.execution import pyevm
 from app.evm.execution.accesslist import AccessListResult, create_access_list
+from app.evm.execution.call_context import CallContext, CallOutcome, StateOverride
 from app.evm.execution.state_store import SqlStateStore
 from app.evm.node import impersonation
 from app.evm.node.gas import estimate
@@ -34,22 +35,22 @@ class CallRunner:
         self._call_chain = pyevm.chain_class(chain_id, for_calls=True)(store)
         # idle call states for the head (each call takes one, so calls on several threads never share a
         # state); dropped with every new block
-        self._idle: list[pyevm.CallContext] = []
+        self._idle: list[CallContext] = []
 
     def new_head(self) -> None:
         """A block was mined or the chain rewound: idle states are for an old head."""
         self._idle = []
 
     def call(
-        self, params: dict[str, Any], header: Any | None, overrides: Sequence[pyevm.StateOverride] = ()
-    ) -> pyevm.CallOutcome:
+        self, params: dict[str, Any], header: Any | None, overrides: Sequence[StateOverride] = ()
+    ) -> CallOutcome:
         ctx = self._take(header if header is not None else self.reader.head)
         try:
             return self._run(ctx, params, overrides=overrides)
         finally:
             self._give_back(ctx)
 
-    def call_now(self, params: dict[str, Any], header: Any, budget: float) -> pyevm.CallOutcome | None:
+    def call_now(self, params: dict[str, Any], header: Any, budget: float) -> CallOutcome | None:
         if not self.lock.acquire(blocking=False):
             return None
         try:
@@ -93,19 +94,19 @@ class CallRunner:
 
     def trace_call(self, params: dict[str, Any], header: Any, with_log: bool) -> dict[str, Any]:
         with self.lock:
-            ctx = pyevm.CallContext(self._call_chain, header, traced=True)
+            ctx = CallContext(self._call_chain, header, traced=True)
         outcome = self._run(ctx, params)  # without the chain lock, as ``call``
         sender = params.get("from") or b"\x00" * 20
         return top_frame(outcome.computation, sender, outcome.gas_used, params.get("data", b""), with_log)
 
     # -- call states --------------------------------------------------------------------------------------
-    def _take(self, header: Any) -> pyevm.CallContext:
+    def _take(self, header: Any) -> CallContext:
         with self.lock:
             if self._idle and self._idle[-1].header.hash == header.hash:
                 return self._idle.pop()
-            return pyevm.CallContext(self._call_chain, header)
+            return CallContext(self._call_chain, header)
 
-    def _give_back(self, ctx: pyevm.CallContext, wait: bool = True) -> None:
+    def _give_back(self, ctx: CallContext, wait: bool = True) -> None:
         if not self.lock.acquire(blocking=wait):
             return  # the chain is busy mining: the new block will drop idle states anyway
         try:
@@ -116,11 +117,11 @@ class CallRunner:
 
     def _run(
         self,
-        ctx: pyevm.CallContext,
+        ctx: CallContext,
         params: dict[str, Any],
         timeout: float | None = None,
-        overrides: Sequence[pyevm.StateOverride] = (),
-    ) -> pyevm.CallOutcome:
+        overrides: Sequence[StateOverride] = (),
+    ) -> CallOutcome:
         gas = min(params.get("gas", self.settings.rpc_gas_cap), self.settings.rpc_gas_cap)
         return ctx.run(
             sender=params.get("from") or b"\x00" * 20,

@@ -20,6 +20,7 @@ from app.evm.abc import BlockHook, BlockListener, ChainAPI, LogQuery, MinedHook,
 from app.evm.errors import EvmError, InvalidParams
 from app.evm.execution import pyevm
 from app.evm.execution.accesslist import AccessListResult
+from app.evm.execution.call_context import CallOutcome, StateOverride
 from app.evm.execution.proofs import AccountProof
 from app.evm.execution.state_store import SqlStateStore
 from app.evm.node import genesis as genesis_mod
@@ -160,11 +161,11 @@ class Chain(ChainAPI):
 
     # -- calls and traces (the call runner) -----------------------------------------------------------
     def call(
-        self, params: dict[str, Any], header: Any | None, overrides: Sequence[pyevm.StateOverride] = ()
-    ) -> pyevm.CallOutcome:
+        self, params: dict[str, Any], header: Any | None, overrides: Sequence[StateOverride] = ()
+    ) -> CallOutcome:
         return self.calls.call(params, header, overrides)
 
-    def call_now(self, params: dict[str, Any], header: Any, budget: float) -> pyevm.CallOutcome | None:
+    def call_now(self, params: dict[str, Any], header: Any, budget: float) -> CallOutcome | None:
         return self.calls.call_now(params, header, budget)
 
     def estimate_gas(self, params: dict[str, Any], header: Any | None) -> int:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.evm.errors import ExecutionReverted, InvalidTransaction, OutOfGas
-from app.evm.execution.pyevm import CallOutcome
+from app.evm.execution.call_context import CallOutcome
 from app.evm.execution.revert import describe
 from app.evm.node.txvalidation import calldata_floor
 

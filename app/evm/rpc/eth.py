@@ -12,7 +12,7 @@ import rlp
 from app.evm import hexcodec
 from app.evm.abc import ChainAPI, LogQuery
 from app.evm.errors import EvmError, InvalidParams
-from app.evm.execution.pyevm import CallOutcome, StateOverride
+from app.evm.execution.call_context import CallOutcome, StateOverride
 from app.evm.hexcodec import hex_data, hex_quantity
 from app.evm.node.gas import raise_for
 from app.evm.node.impersonation import decode_stored
