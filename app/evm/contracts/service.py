@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +24,7 @@ from app.evm.contracts.errors import (
     NotProxyAdmin,
     NotUpgradeable,
 )
+from app.evm.contracts.outcomes import RecordHook, TxOutcome
 from app.evm.contracts.upgrades import UpgradeMethods
 from app.evm.errors import ExecutionReverted
 from app.evm.node.gas import raise_for
@@ -45,20 +45,6 @@ __all__ = [
     "TxOutcome",
     "parse_artifact",
 ]
-
-RecordHook = Callable[[Connection, str, dict[str, Any]], None]  # (conn, action, payload)
-
-
-@dataclass(frozen=True, slots=True)
-class TxOutcome:
-    tx_hash: str
-    block_number: int
-    status: bool
-    gas_used: int
-    effective_gas_price: int
-    contract_address: str | None = None
-    events: list[dict[str, Any]] = field(default_factory=list)
-    revert: dict[str, Any] | None = None
 
 
 def _hex(b: bytes | None) -> str | None:

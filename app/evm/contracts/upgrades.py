@@ -14,12 +14,10 @@ from app.evm.abc import ChainAPI
 from app.evm.contracts import abi as abimod
 from app.evm.contracts.artifacts import Buildable, proxy_build
 from app.evm.contracts.errors import ContractReverted, NotProxyAdmin, NotUpgradeable
+from app.evm.contracts.outcomes import RecordHook, TxOutcome
 from app.evm.hexcodec import hex_data
 from app.evm.storage.models import ContractRow, ImplementationRow
 from app.evm.storage.records import TxRecord
-
-if TYPE_CHECKING:
-    from app.evm.contracts.service import RecordHook, TxOutcome
 
 
 class UpgradeMethods:

@@ -1,9 +1,6 @@
 """The one module that touches py-evm internals: chain class, genesis, block building, rewinds (read-only
-calls on a state of their own: call_context.py, on the call VM defined here).
-
-Everything above this module sees headers, receipts and computations through their public attributes and
-the plain values these functions return.
-"""
+calls: call_context.py, on the call VM defined here). Everything above it sees headers, receipts and
+computations through their public attributes and the plain values these functions return."""
 
 from __future__ import annotations
 
@@ -36,6 +33,8 @@ from eth.vm.code_stream import CodeStream
 from eth.vm.forks.prague import PragueVM
 from eth.vm.forks.prague.blocks import PragueBackwardsHeader
 from eth.vm.forks.prague.computation import PragueComputation
+from eth.vm.forks.prague.constants import MAX_BLOB_GAS_PER_BLOCK as MAX_BLOB_GAS_PER_BLOCK  # re-exported
+from eth.vm.forks.prague.headers import calc_excess_blob_gas_prague
 from eth.vm.forks.prague.state import (
     BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE,
     MIN_BLOB_BASE_FEE,
@@ -373,6 +372,11 @@ def blob_base_fee(header: BlockHeaderAPI) -> int:
     return int(
         fake_exponential(MIN_BLOB_BASE_FEE, header.excess_blob_gas, BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE)
     )
+
+
+def next_blob_base_fee(header: BlockHeaderAPI) -> int:
+    """The blob base fee of the block after ``header`` (from the excess blob gas it leaves)."""
+    return blob_base_fee(header.copy(excess_blob_gas=calc_excess_blob_gas_prague(header)))
 
 
 def decode_transaction(chain: _Chain, raw: bytes) -> SignedTransactionAPI:

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from eth.vm.forks.prague.constants import MAX_BLOB_GAS_PER_BLOCK
-from eth.vm.forks.prague.headers import calc_excess_blob_gas_prague as next_excess
-
 from app.evm.errors import InvalidParams
-from app.evm.execution.pyevm import blob_base_fee
+from app.evm.execution.pyevm import MAX_BLOB_GAS_PER_BLOCK, blob_base_fee, next_blob_base_fee
 from app.evm.hexcodec import hex_quantity
 
 if TYPE_CHECKING:
@@ -40,9 +37,7 @@ def fee_history(chain: ChainAPI, count: int, newest: int, percentiles: Any) -> d
         )
     )
     newest_header = chain.header(newest)
-    blob_fees.append(
-        hex_quantity(blob_base_fee(newest_header.copy(excess_blob_gas=next_excess(newest_header))))
-    )
+    blob_fees.append(hex_quantity(next_blob_base_fee(newest_header)))
     out: dict[str, Any] = {
         "oldestBlock": hex_quantity(oldest),
         "baseFeePerGas": base_fees,
