@@ -17,7 +17,7 @@ from web3 import Web3
 from app.config import Settings
 from app.db import make_engine
 from app.evm.node.chain import Chain
-from app.evm.rpc.eth import Rpc
+from app.evm.rpc.dispatch import Rpc
 from app.oracles.provider import make_web3
 from app.rwa import assets, identities, ledger
 from app.rwa.assets import RulesInput

@@ -1,11 +1,8 @@
-"""The chain's single writer: the pending pool, transaction intake and validation, block building (one SQL
-transaction per block), state edits outside transactions, the chain's clock, and rewinds.
-
-Every public method takes the chain lock, so the store, the pending pool and py-evm's objects are only
-ever touched by one thread at a time. A block is built in memory (py-evm writes into the store's
-overlay), then its key-value writes and relational rows commit in one SQL transaction; only after that
-commit does anyone see the block or get a receipt. If the commit fails, the overlay is dropped and the
-reader's head is read again from the last committed one."""
+"""The chain's single writer: the pending pool, transaction intake and validation, block building, state
+edits outside transactions, the chain's clock, and rewinds. Every public method takes the chain lock. A
+block is built in memory (py-evm writes into the store's overlay), then its key-value writes and rows
+commit in one SQL transaction; only then does anyone see the block or get a receipt. If the commit fails,
+the overlay is dropped and the reader reads the head again from the last committed one."""
 
 from __future__ import annotations
 
@@ -64,11 +61,9 @@ class BlockWriter:
         self.pending_listeners: list[PendingListener] = []
         self._pending_header: Any = None
         self._hooks: dict[bytes, MinedHook] = {}
-        # run in the block's transaction for every transaction without a hook of its own (e.g. recording
-        # contracts deployed over JSON-RPC in the registry, with their audit entry)
+        # run in the block's transaction for each transaction with no hook of its own (add_default_mined_hook)
         self.default_hooks: list[MinedHook] = []
-        # run in the block's transaction after every transaction's own hook, with the whole block (e.g. the
-        # registry indexing a tokenized asset's events, whoever sent them): a raise rolls the block back
+        # then in the block's transaction with the whole block (add_block_hook): a raise rolls it back
         self.block_hooks: list[BlockHook] = []
         # run in the SQL transaction of a rewind (evm_revert, anvil_reset) with the kept block's number:
         # each removes the rows the removed blocks wrote (contract registry, tokenization...) and says what

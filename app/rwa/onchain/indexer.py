@@ -1,4 +1,4 @@
-"""The registry follows its tokenized assets' tokens: a ``Chain.block_hooks`` entry that indexes each
+"""The registry follows its tokenized assets' tokens: a block hook (``add_block_hook``) that indexes each
 token's events into the registry's rows in the block's own database transaction (so a holding never
 differs from ``balanceOf`` at a committed block, whoever sent the transaction: a holder over JSON-RPC or
 the operator for an agent action), with a movement row and an audit entry for every movement.

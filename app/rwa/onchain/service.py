@@ -9,15 +9,15 @@ import threading
 from sqlalchemy import Engine
 
 from app.config import Settings
+from app.evm.abc import ChainAPI
 from app.evm.contracts.service import ContractService
-from app.evm.node.chain import Chain
 from app.rwa.onchain import indexer, journal
 from app.rwa.tokenization.operator import Operator, open_operator
 from app.rwa.tokenization.platform import Platform, deploy_platform, load_platform
 
 
 class OnchainService:
-    def __init__(self, chain: Chain, contracts: ContractService, settings: Settings) -> None:
+    def __init__(self, chain: ChainAPI, contracts: ContractService, settings: Settings) -> None:
         self.chain = chain
         self.contracts = contracts
         self.settings = settings
@@ -43,11 +43,9 @@ class OnchainService:
         return deploy_platform(self.operator())
 
 
-def attach(chain: Chain, contracts: ContractService, settings: Settings | None = None) -> OnchainService:
+def attach(chain: ChainAPI, contracts: ContractService, settings: Settings | None = None) -> OnchainService:
     """Index tokenized assets' events in every block and rewind the registry's on-chain rows with the chain
     (every process that opens the chain attaches it, as it attaches the audit of deploys)."""
-    if indexer.index_block not in chain.block_hooks:
-        chain.block_hooks.append(indexer.index_block)
-    if journal.rewind not in chain.rewind_hooks:
-        chain.rewind_hooks.append(journal.rewind)
+    chain.add_block_hook(indexer.index_block)
+    chain.add_rewind_hook(journal.rewind)
     return OnchainService(chain, contracts, settings or chain.settings)

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from app.evm.abc import ChainAPI
 from app.evm.contracts import abi as abimod
-from app.evm.node.chain import Chain
 from app.rwa.models import Holding, Identity, Wallet
 from app.rwa.onchain.consistency.check import Difference, Reader, Report
 from app.rwa.onchain.mode import Tokenized
@@ -49,7 +49,7 @@ class Operation:
         return f"# {self.difference.line()}\n# {self.note}\n{self.command}"
 
 
-def operations(chain: Chain, conn: Connection, report: Report) -> list[Operation]:
+def operations(chain: ChainAPI, conn: Connection, report: Report) -> list[Operation]:
     """The operations that would remove each of ``report``'s differences, in its order (the chain read at
     the report's block)."""
     targets = {t.symbol: t for t in report.targets}

@@ -10,14 +10,14 @@ import threading
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.evm.node.chain import Chain
+from app.evm.abc import ChainAPI
 from app.rwa.onchain.consistency.check import Difference, Report, check, raise_alerts
 
 log = logging.getLogger(__name__)
 
 
 class ConsistencyWatch:
-    def __init__(self, chain: Chain, sessions: sessionmaker[Session], interval_s: float) -> None:
+    def __init__(self, chain: ChainAPI, sessions: sessionmaker[Session], interval_s: float) -> None:
         if interval_s <= 0:
             raise ValueError("the consistency check interval must be positive")
         self._chain = chain
