@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     documents_path: Path | None = None
     max_upload_bytes: int = 20 * 1024 * 1024
 
-    # registry: single transfers are group-committed (app/rwa/group_commit.py) by this many writers (each its
+    # registry: single transfers are group-committed (app/rwa/ledger/) by this many writers (each its
     # own database connection; keep 1 on SQLite, which has one writer), at most transfer_group_max per commit
     transfer_writers: int = 1
     transfer_group_max: int = 500

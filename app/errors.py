@@ -17,8 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api.routes.chain import TransactionNotFound
-from app.api.routes.contracts import SourceTooLarge
+from app.api.routes.chain.blocks import TransactionNotFound
+from app.api.routes.chain.contracts import SourceTooLarge
 from app.evm import errors as ev
 from app.evm.contracts.abi import AbiError
 from app.evm.contracts.compiler import CompilationError

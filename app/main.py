@@ -9,29 +9,31 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.api import alerts_ws
 from app.api import openapi as openapi_doc
 from app.api import routes as rest_routes
 from app.api import rpc as rpc_routes
 from app.api import ws as ws_routes
 from app.api.limits import BodyLimit
 from app.api.origins import RestCors
-from app.api.routes import chain as chain_routes
-from app.api.routes import contracts as contract_routes
-from app.api.routes import dashboard as dashboard_routes
-from app.api.routes import metrics as metrics_routes
+from app.api.routes.chain import blocks as chain_routes
+from app.api.routes.chain import contracts as contract_routes
+from app.api.routes.ops import dashboard as dashboard_routes
+from app.api.routes.ops import metrics as metrics_routes
+from app.api.routes.oracles import alerts_ws
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
 from app.evm.node.chain import Chain
 from app.evm.rpc.dispatch import Rpc
 from app.evm.rpc.subscriptions import SubscriptionHub
-from app.rwa import audit_key, blobs, chain_audit
 from app.rwa.alerts.worker import WebhookWorker
+from app.rwa.audit import chain as chain_audit
+from app.rwa.audit import signing_key as audit_key
 from app.rwa.collateral import monitor as collateral_monitor
-from app.rwa.group_commit import TransferCommitter
+from app.rwa.ledger.group_commit import TransferCommitter
 from app.rwa.onchain import service as onchain_service
 from app.rwa.onchain.consistency.watch import ConsistencyWatch
+from app.rwa.registry import blobs
 from app.rwa.valuation.engine import ValuationEngine
 
 

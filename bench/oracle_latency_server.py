@@ -37,7 +37,7 @@ from app.db import make_engine, make_sessionmaker  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.oracles.chainlink import deploy_aggregator  # noqa: E402
 from app.oracles.provider import make_web3  # noqa: E402
-from app.rwa import keys  # noqa: E402
+from app.rwa.registry import keys  # noqa: E402
 from bench.valuation_round import PG, database, seed  # noqa: E402
 
 PRICES = {"XAU/USD": "2000", "EUR/USD": "1.08", "GBP/USD": "1.27"}

@@ -55,11 +55,12 @@ from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from app.db import make_engine, make_sessionmaker  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from app.rwa import assets, identities, keys, ledger  # noqa: E402
-from app.rwa.assets import RulesInput  # noqa: E402
-from app.rwa.audit_models import AuditEntry  # noqa: E402
-from app.rwa.group_commit import TransferCommitter  # noqa: E402
+from app.rwa.audit.models import AuditEntry  # noqa: E402
+from app.rwa.ledger import transfers as ledger  # noqa: E402
+from app.rwa.ledger.group_commit import TransferCommitter  # noqa: E402
 from app.rwa.models import Asset  # noqa: E402
+from app.rwa.registry import assets, identities, keys  # noqa: E402
+from app.rwa.registry.assets import RulesInput  # noqa: E402
 
 PG_URL = os.environ.get("AURIGRAPH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 COUNTRIES = [276, 250, 40, 56, 380, 442, 528, 724, 756, 826]

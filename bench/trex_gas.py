@@ -36,7 +36,7 @@ from app.evm.contracts import abi as abimod  # noqa: E402
 from app.evm.contracts.compiler import BUILD_DIR  # noqa: E402
 from app.evm.node.chain import Chain  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from app.rwa.chain_audit import attach  # noqa: E402
+from app.rwa.audit.chain import attach  # noqa: E402
 from app.rwa.models import Identity  # noqa: E402
 from app.rwa.tokenization import agent, artifacts, identities, tokens  # noqa: E402
 from app.rwa.tokenization import modules as m  # noqa: E402

@@ -37,8 +37,9 @@ from app.evm.rpc.dispatch import Rpc
 from app.migrate import upgrade
 from app.oracles.chainlink import deploy_aggregator, push_answer
 from app.oracles.provider import make_web3
+from app.rwa.feeds import chainio
+from app.rwa.feeds import registry as feeds
 from app.rwa.models import Asset, Issuer
-from app.rwa.valuation import chainio, feeds
 from app.rwa.valuation.engine import ValuationEngine
 from app.rwa.valuation.models import PricingRule
 

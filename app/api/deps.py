@@ -12,11 +12,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from app.rwa import keys
-from app.rwa.access import Permission, Principal
-from app.rwa.documents import BlobStore
 from app.rwa.errors import NotAuthenticated, PayloadTooLarge
-from app.rwa.group_commit import TransferCommitter
+from app.rwa.ledger.group_commit import TransferCommitter
+from app.rwa.registry import keys
+from app.rwa.registry.access import Permission, Principal
+from app.rwa.registry.documents import BlobStore
 
 
 def get_session(request: Request) -> Iterator[Session]:

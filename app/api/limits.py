@@ -19,8 +19,8 @@ from anyio import to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import problem, status_and_code
-from app.rwa import keys
 from app.rwa.errors import NotAuthenticated
+from app.rwa.registry import keys
 
 _RPC_PATHS = frozenset(("/", "/rpc"))
 _UPLOAD = re.compile(r"^/v1/assets/[^/]+/documents/[^/]+$")

@@ -14,8 +14,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from app.api.deps import Public, Require, RequireInGroup
-from app.rwa.access import ROLE_PERMISSIONS, Permission
 from app.rwa.domain import Role
+from app.rwa.registry.access import ROLE_PERMISSIONS, Permission
 
 PUBLIC = "public"
 

@@ -1,5 +1,5 @@
 """``aurigraph audit export | verify | keygen | pubkey``: the compliance audit trail's signing key, its
-export, and its verification offline (app/rwa/audit_export.py does the work)."""
+export, and its verification offline (app/rwa/audit/export.py does the work)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def audit_export(
     fmt: str = typer.Option("jsonl", "--format", help="jsonl (verifiable) or csv."),
 ) -> None:
     """Export the audit trail as JSON Lines ending with a signed checkpoint (or CSV for spreadsheets)."""
-    from app.rwa.audit_export import audit_export as run
+    from app.rwa.audit.export import audit_export as run
 
     raise typer.Exit(run(out, from_seq, to_seq, asset, fmt))
 
@@ -39,7 +39,7 @@ def audit_verify(
 ) -> None:
     """Recompute hashes, chain, Merkle root, consistency with the previous checkpoint and signatures
     offline against the published key; exit 1 naming the first bad line, 2 without --pubkey."""
-    from app.rwa.audit_export import audit_verify as run
+    from app.rwa.audit.export import audit_verify as run
 
     raise typer.Exit(run(file, pubkey, trust_embedded_key))
 
@@ -48,7 +48,7 @@ def audit_verify(
 def audit_keygen() -> None:
     """Create the Ed25519 key that signs checkpoints (AURIGRAPH_AUDIT_KEY_PATH, default
     data/audit_ed25519.pem, mode 0600) and print its public key. Refuses to replace an existing key."""
-    from app.rwa.audit_key import keygen
+    from app.rwa.audit.signing_key import keygen
     from app.rwa.errors import AuditKeyExists
 
     path = get_settings().audit_key_file
@@ -63,7 +63,7 @@ def audit_keygen() -> None:
 @audit_app.command("pubkey")
 def audit_pubkey() -> None:
     """Print the public key (hex) that verifies checkpoints and exports: give it to auditors."""
-    from app.rwa.audit_key import public_key
+    from app.rwa.audit.signing_key import public_key
     from app.rwa.errors import AuditKeyError
 
     try:

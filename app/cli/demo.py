@@ -1,5 +1,5 @@
-"""`aurigraph demo`: the registry's demo data (app/rwa/demo.py), then its oracle half: feeds, pricing rules,
-a loan and a few price rounds (app/rwa/demo_oracles.py), on our chain in process (with a valuation engine)
+"""`aurigraph demo`: the registry's demo data (app/rwa/demo/), then its oracle half: feeds, pricing rules,
+a loan and a few price rounds (app/rwa/demo/oracles.py), on our chain in process (with a valuation engine)
 or, with `--rpc URL`, through a running server's JSON-RPC, whose own engine then values the rounds (and its
 dashboard shows them live)."""
 
@@ -47,7 +47,7 @@ class RemoteChain:
 def run(rpc: str | None) -> None:
     from app.cli.feeds import _chain, _sender
     from app.rwa.collateral import monitor
-    from app.rwa.demo_oracles import ALREADY, seed_oracles, seeded
+    from app.rwa.demo.oracles import ALREADY, seed_oracles, seeded
     from app.rwa.errors import AlreadySeeded, RwaError
     from app.rwa.valuation.engine import ValuationEngine
 
@@ -87,11 +87,11 @@ def demo(
     """Seed a small realistic registry: an issuer, 3 assets, 12 verified investors in 11 countries, transfers
     (some refused), freezes, a forced transfer, a recovery, documents and demo API keys; then price feeds on
     our chain, pricing rules, a gold-backed loan and a few price rounds (app/cli/demo.py). Runs once."""
-    from app.rwa import audit
-    from app.rwa.audit_key import startup_key
-    from app.rwa.demo import seed
-    from app.rwa.documents import BlobStore
+    from app.rwa.audit import log as audit
+    from app.rwa.audit.signing_key import startup_key
+    from app.rwa.demo.registry import seed
     from app.rwa.errors import AlreadySeeded
+    from app.rwa.registry.documents import BlobStore
 
     settings = get_settings()
     if settings.production:

@@ -30,7 +30,7 @@ def _decimal(value: str | None, name: str) -> Decimal | None:
 def _chain(rpc: str | None) -> Iterator[tuple[Any, Any, Any]]:
     """(session factory, Web3s for our chain, engine or None), in process or over `rpc`."""
     from app.cli.common import registry_session
-    from app.rwa.valuation.chainio import PinnedWeb3s
+    from app.rwa.feeds.chainio import PinnedWeb3s
 
     sm = registry_session()
     if rpc is not None:
@@ -39,7 +39,7 @@ def _chain(rpc: str | None) -> Iterator[tuple[Any, Any, Any]]:
     from app.config import get_settings
     from app.evm.node.chain import Chain
     from app.evm.rpc.dispatch import Rpc
-    from app.rwa import chain_audit
+    from app.rwa.audit import chain as chain_audit
     from app.rwa.collateral import monitor
     from app.rwa.valuation.engine import ValuationEngine
 
@@ -67,7 +67,7 @@ def _sender(web3s: Any) -> str:
 def feeds_list() -> None:
     """Every registered feed: pair, network, address, decimals, heartbeat, fallback."""
     from app.cli.common import registry_session
-    from app.rwa.valuation.feeds import list_feeds
+    from app.rwa.feeds.registry import list_feeds
 
     with registry_session()() as session:
         for f in list_feeds(session):
@@ -97,7 +97,8 @@ def feeds_add(
 ) -> None:
     """Register a feed; decimals and description are read from the feed. Audited."""
     from app.rwa.errors import RwaError
-    from app.rwa.valuation import chainio, feeds
+    from app.rwa.feeds import chainio
+    from app.rwa.feeds import registry as feeds
 
     if (address is None) == (deploy is None):
         raise typer.BadParameter("give either an ADDRESS or --deploy PRICE")
@@ -136,7 +137,8 @@ def feeds_push(
 ) -> None:
     """A new round on our chain's aggregator (from the first dev account, its owner in dev). Audited."""
     from app.rwa.errors import RwaError
-    from app.rwa.valuation import chainio, feeds
+    from app.rwa.feeds import chainio
+    from app.rwa.feeds import registry as feeds
 
     value = _decimal(price, "PRICE")
     assert value is not None

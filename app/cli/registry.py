@@ -24,8 +24,8 @@ def keys_create(
     """Create an API key and print its token (shown once; only its SHA-256 is stored).
 
     The first admin key is bootstrapped this way: `aurigraph keys create --role admin`."""
-    from app.rwa import keys
     from app.rwa.errors import RwaError
+    from app.rwa.registry import keys
 
     try:
         with registry_session().begin() as session:
@@ -47,7 +47,7 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """List API keys (prefix, role, name, created, revoked)."""
-    from app.rwa import keys
+    from app.rwa.registry import keys
 
     with registry_session().begin() as session:
         for k in keys.list_keys(session):
@@ -59,8 +59,8 @@ def keys_list() -> None:
 @keys_app.command("revoke")
 def keys_revoke(prefix: str = typer.Argument(..., help="The key's prefix (its public id).")) -> None:
     """Revoke an API key: it stops working at once."""
-    from app.rwa import keys
     from app.rwa.errors import RwaError
+    from app.rwa.registry import keys
 
     try:
         with registry_session().begin() as session:
@@ -73,7 +73,7 @@ def keys_revoke(prefix: str = typer.Argument(..., help="The key's prefix (its pu
 @assets_app.command("list")
 def assets_list() -> None:
     """Every asset: symbol, class, status, issued units, issuer."""
-    from app.rwa import assets
+    from app.rwa.registry import assets
 
     with registry_session().begin() as session:
         for a in assets.list_assets(session):
@@ -84,8 +84,8 @@ def assets_list() -> None:
 @assets_app.command("holdings")
 def assets_holdings(symbol: str = typer.Argument(..., help="Asset symbol.")) -> None:
     """The register of one asset: wallet, identity, balance, frozen units."""
-    from app.rwa import assets
     from app.rwa.errors import RwaError
+    from app.rwa.registry import assets
 
     try:
         with registry_session().begin() as session:

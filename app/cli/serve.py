@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
 def banner(settings: Settings, chain: Any, host: str, port: int) -> str:
     from sqlalchemy.engine import make_url
 
-    from app.rwa.audit_key import public_key
+    from app.rwa.audit.signing_key import public_key
 
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     http, ws = f"http://{shown}:{port}", f"ws://{shown}:{port}"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
-from app.api.schemas import MAX_SQL_INT, MAX_SQL_INT32
+from app.api.schemas.registry import MAX_SQL_INT, MAX_SQL_INT32
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import make_database

@@ -17,8 +17,8 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from app.config import Settings
 from app.main import create_app
-from app.rwa import audit
-from app.rwa.audit_key import signer
+from app.rwa.audit import log as audit
+from app.rwa.audit.signing_key import signer
 from tests.conftest import make_database
 from tests.rwa.factories import make_asset, make_key
 

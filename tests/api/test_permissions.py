@@ -17,8 +17,8 @@ import pytest
 
 from app.api.permissions import markdown, route_rules
 from app.main import create_app
-from app.rwa.access import ROLE_PERMISSIONS
 from app.rwa.domain import Role
+from app.rwa.registry.access import ROLE_PERMISSIONS
 from tests.rwa.conftest import Api, make_api
 from tests.rwa.factories import make_asset, make_investor, make_issuer, make_key
 

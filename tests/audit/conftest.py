@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import make_engine, make_sessionmaker
-from app.rwa import audit
+from app.rwa.audit import log as audit
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.rwa import audit
-from app.rwa.audit_models import AuditEntry
+from app.rwa.audit import log as audit
+from app.rwa.audit.models import AuditEntry
 
 
 def add_entries(

@@ -10,11 +10,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app.config import Settings
-from app.rwa import audit
-from app.rwa.audit_models import AuditCheckpoint
-from app.rwa.canonical import ZERO_HASH, checkpoint_message, entry_hash, format_time
+from app.rwa.audit import log as audit
+from app.rwa.audit.canonical import ZERO_HASH, checkpoint_message, entry_hash, format_time
+from app.rwa.audit.merkle import MerkleTree, verify_inclusion
+from app.rwa.audit.models import AuditCheckpoint
 from app.rwa.errors import AuditEntryNotFound, AuditPayloadError
-from app.rwa.merkle import MerkleTree, verify_inclusion
 from tests.audit.factories import add_entries, all_entries
 
 
@@ -117,7 +117,7 @@ def test_truncate_is_refused_on_postgresql(pg_url):
 def test_signing_key_is_made_only_by_keygen_private_and_never_replaced(tmp_path):
     """Failed before: the key was created silently by the first caller of `signer` / `public_key` (even the
     unauthenticated GET /v1/audit/public-key), so a lost or swapped key went unnoticed."""
-    from app.rwa.audit_key import keygen
+    from app.rwa.audit.signing_key import keygen
     from app.rwa.errors import AuditKeyExists, AuditKeyMissing
 
     settings = Settings(data_dir=tmp_path / "data")

@@ -1,4 +1,4 @@
-"""Canonical JSON: the rule documented in app/rwa/canonical.py, and RFC 8785's own examples."""
+"""Canonical JSON: the rule documented in app/rwa/audit/canonical.py, and RFC 8785's own examples."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.rwa.canonical import MAX_SAFE_INT, canonical_json, entry_hash
+from app.rwa.audit.canonical import MAX_SAFE_INT, canonical_json, entry_hash
 from app.rwa.errors import AuditPayloadError
 
 

@@ -11,12 +11,12 @@ from typer.testing import CliRunner
 from app.cli import app as cli
 from app.config import Settings, get_settings
 from app.main import create_app
-from app.rwa import audit
-from app.rwa.audit_export import audit_verify, export_jsonl
-from app.rwa.audit_models import AuditCheckpoint
-from app.rwa.canonical import checkpoint_message
+from app.rwa.audit import log as audit
+from app.rwa.audit.canonical import checkpoint_message
+from app.rwa.audit.export import audit_verify, export_jsonl
+from app.rwa.audit.merkle import verify_consistency, verify_inclusion
+from app.rwa.audit.models import AuditCheckpoint
 from app.rwa.errors import AuditKeyMissing, AuditLogTampered
-from app.rwa.merkle import verify_consistency, verify_inclusion
 from tests.audit.factories import add_entries
 from tests.rwa.conftest import TestClient, make_api
 from tests.rwa.factories import make_asset

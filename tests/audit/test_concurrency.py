@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 import time
 
-from app.rwa import audit
-from app.rwa.canonical import ZERO_HASH
+from app.rwa.audit import log as audit
+from app.rwa.audit.canonical import ZERO_HASH
 from app.rwa.errors import AuditChainConflict
 from tests.audit.factories import all_entries
 

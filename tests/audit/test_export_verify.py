@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
-from app.rwa import audit
-from app.rwa import audit_export as export_module
-from app.rwa.audit_export import audit_export, audit_verify, export_csv, export_jsonl, verify_jsonl
-from app.rwa.audit_key import keygen
-from app.rwa.canonical import canonical_json, entry_hash
+from app.rwa.audit import export as export_module
+from app.rwa.audit import log as audit
+from app.rwa.audit.canonical import canonical_json, entry_hash
+from app.rwa.audit.export import audit_export, audit_verify, export_csv, export_jsonl, verify_jsonl
+from app.rwa.audit.signing_key import keygen
 from tests.audit.factories import add_entries
 from tests.conftest import DIALECTS, make_database
 

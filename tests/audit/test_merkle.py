@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.rwa.merkle import (
+from app.rwa.audit.merkle import (
     EMPTY_ROOT,
     MerkleTree,
     RootAccumulator,

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from app.rwa import ledger
+from app.rwa.ledger import transfers as ledger
 from app.rwa.models import Asset
 from app.rwa.valuation.models import Valuation
 from tests.rwa.factories import ACTOR, address, make_asset, make_investor, unique

@@ -15,7 +15,7 @@ from app.metrics import ALERTS_RAISED, WEBHOOK_DELIVERIES
 from app.rwa.alerts import service
 from app.rwa.alerts.delivery import backoff
 from app.rwa.alerts.models import Alert, WebhookOutbox
-from app.rwa.audit_models import AuditEntry
+from app.rwa.audit.models import AuditEntry
 from tests.collateral.conftest import add_webhook
 from tests.collateral.receiver import wait_for
 from tests.rwa.factories import make_asset, make_key

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.rwa.alerts.models import Alert
-from app.rwa.audit_models import AuditEntry
+from app.rwa.audit.models import AuditEntry
 from app.rwa.collateral import monitor
 from app.rwa.collateral.models import CollateralPosition
 from app.rwa.valuation.engine import ROUND_LISTENERS

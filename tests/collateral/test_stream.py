@@ -62,7 +62,7 @@ def test_keys_are_checked_and_scoped(api):
 
 
 def test_a_burst_larger_than_one_read_arrives_whole_and_in_order(api):
-    from app.api.alerts_ws import BATCH
+    from app.api.routes.oracles.alerts_ws import BATCH
 
     with api.client.websocket_connect("/v1/alerts/stream", headers=api.headers()) as ws:
         recv(ws)

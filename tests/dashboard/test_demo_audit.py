@@ -15,9 +15,9 @@ import pytest
 
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
-from app.rwa.audit_export import export_jsonl, verify_jsonl
-from app.rwa.audit_key import public_key, signer
-from app.rwa.demo_oracles import FEEDS, ROUNDS
+from app.rwa.audit.export import export_jsonl, verify_jsonl
+from app.rwa.audit.signing_key import public_key, signer
+from app.rwa.demo.oracles import FEEDS, ROUNDS
 from tests.serverproc import ROOT
 
 pytestmark = pytest.mark.slow

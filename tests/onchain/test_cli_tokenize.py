@@ -15,9 +15,10 @@ from app.cli import app as cli
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
 from app.evm.storage.models import BlockRow
-from app.rwa import assets, identities, ledger
-from app.rwa.assets import RulesInput
+from app.rwa.ledger import transfers as ledger
 from app.rwa.onchain.models import OnchainAsset
+from app.rwa.registry import assets, identities
+from app.rwa.registry.assets import RulesInput
 
 WALLET = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"  # dev account 1
 

@@ -20,7 +20,7 @@ from app.cli import app as cli
 from app.config import get_settings
 from app.db import make_sessionmaker
 from app.rwa.alerts.models import Alert
-from app.rwa.audit_models import AuditEntry
+from app.rwa.audit.models import AuditEntry
 from app.rwa.models import Wallet
 from app.rwa.onchain.consistency import check as consistency
 from app.rwa.onchain.consistency.check import Difference

@@ -13,18 +13,19 @@ from sqlalchemy import func, select
 from web3.exceptions import Web3RPCError
 
 from app.evm.storage.models import ContractRow
-from app.rwa import agent as registry_agent
-from app.rwa import assets, ledger
-from app.rwa import identities as registry_identities
-from app.rwa.assets import RulesInput
-from app.rwa.audit_models import AuditEntry
+from app.rwa.audit.models import AuditEntry
 from app.rwa.domain import Restriction
 from app.rwa.errors import ComplianceViolation
+from app.rwa.ledger import agent as registry_agent
+from app.rwa.ledger import transfers as ledger
 from app.rwa.models import Movement
 from app.rwa.onchain import actions, identity_sync
 from app.rwa.onchain.errors import AssetTokenized, RuleNotExpressible, TokenizeRefused
 from app.rwa.onchain.mode import refuse_if_tokenized, tokenized
 from app.rwa.onchain.tokenize import tokenize
+from app.rwa.registry import assets
+from app.rwa.registry import identities as registry_identities
+from app.rwa.registry.assets import RulesInput
 from app.rwa.repo import asset_by_symbol
 from app.rwa.tokenization import agent, artifacts, identities
 from app.rwa.tokenization.errors import ChainTxReverted

@@ -19,12 +19,13 @@ from app.db import make_engine
 from app.evm.node.chain import Chain
 from app.evm.rpc.dispatch import Rpc
 from app.oracles.provider import make_web3
-from app.rwa import assets, identities, ledger
-from app.rwa.assets import RulesInput
-from app.rwa.chain_audit import attach as attach_audit
+from app.rwa.audit.chain import attach as attach_audit
+from app.rwa.ledger import transfers as ledger
 from app.rwa.models import Holding, Wallet
 from app.rwa.onchain import service
 from app.rwa.onchain.service import OnchainService
+from app.rwa.registry import assets, identities
+from app.rwa.registry.assets import RulesInput
 from app.rwa.tokenization import artifacts
 from tests.conftest import make_database
 

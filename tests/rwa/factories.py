@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.rwa import assets, identities, keys
-from app.rwa.assets import RulesInput
-from app.rwa.audit_models import AuditEntry
+from app.rwa.audit.models import AuditEntry
 from app.rwa.models import Asset, Holding, Issuer
+from app.rwa.registry import assets, identities, keys
+from app.rwa.registry.assets import RulesInput
 
 ACTOR = "test"
 _seq = itertools.count(1)

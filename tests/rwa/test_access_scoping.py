@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import threading
 
-from app.rwa import identities, keys, ledger
 from app.rwa.errors import LastAdminKey
+from app.rwa.ledger import transfers as ledger
+from app.rwa.registry import identities, keys
 from tests.rwa.factories import (
     ACTOR,
     address,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.rwa import ledger
+from app.rwa.ledger import transfers as ledger
 from tests.rwa.factories import ACTOR, address, audit_size, ledger_state, make_asset, make_investor, make_key
 
 A, B = address("err-a"), address("err-b")

@@ -7,9 +7,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.rwa import assets, ledger
 from app.rwa.errors import BatchRefused, RwaError, TransferRestricted
-from app.rwa.ledger import TransferOrder
+from app.rwa.ledger import transfers as ledger
+from app.rwa.ledger.transfers import TransferOrder
+from app.rwa.registry import assets
 from tests.rwa.factories import ACTOR, address, audit_size, make_asset, make_investor, unique
 
 ORDERS = st.lists(

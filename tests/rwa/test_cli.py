@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from app.cli import app as cli
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
-from app.rwa import assets, keys
-from app.rwa.audit_export import export_jsonl, verify_jsonl
+from app.rwa.audit.export import export_jsonl, verify_jsonl
 from app.rwa.models import ApiKey, Document, Identity, Movement
+from app.rwa.registry import assets, keys
 from tests.rwa.factories import audit_size
 
 

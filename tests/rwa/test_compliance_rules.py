@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.rwa.compliance import Party, Rules, Snapshot, check, violations
+from app.rwa.compliance.rules import Party, Rules, Snapshot, check, violations
 from app.rwa.domain import AssetStatus, Restriction
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)

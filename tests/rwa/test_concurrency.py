@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from app.db import make_engine, make_sessionmaker
-from app.rwa import agent, assets, ledger
-from app.rwa.audit_models import AuditEntry
+from app.rwa.audit.models import AuditEntry
 from app.rwa.errors import InsufficientFreeBalance, RwaError
+from app.rwa.ledger import agent
+from app.rwa.ledger import transfers as ledger
 from app.rwa.models import Asset
+from app.rwa.registry import assets
 from tests.rwa.factories import ACTOR, address, audit_size, make_asset, make_investor
 
 pytestmark = pytest.mark.postgres

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from app.rwa.audit_models import AuditEntry
+from app.rwa.audit.models import AuditEntry
 from tests.rwa.conftest import make_api
 from tests.rwa.factories import audit_size, make_asset
 
@@ -174,8 +174,8 @@ def test_a_filename_with_control_characters_is_refused(small_api, filename):
 def test_the_blob_of_a_rolled_back_upload_is_removed(small_api):
     """Failed before: the file written for an upload whose transaction rolled back stayed on disk forever
     (the promised sweep did not exist). A blob that a committed version shares is kept."""
-    from app.rwa import documents
-    from app.rwa.documents import BlobStore
+    from app.rwa.registry import documents
+    from app.rwa.registry.documents import BlobStore
 
     api = small_api
     store = BlobStore(api.settings.documents_dir, api.settings.max_upload_bytes)
@@ -198,7 +198,7 @@ def test_the_blob_of_a_rolled_back_upload_is_removed(small_api):
 
 def test_start_up_sweeps_blobs_no_version_references(db_url, tmp_path):
     """A crash between writing a blob and the rollback's clean-up leaves a file: the next start removes it."""
-    from app.rwa.documents import BlobStore
+    from app.rwa.registry.documents import BlobStore
 
     gen = make_api(db_url, tmp_path)
     api = next(gen)
@@ -220,9 +220,9 @@ def test_any_accepted_filename_round_trips_through_content_disposition(filename)
     RFC 8187 `filename*` decodes back to the exact name; names with control characters are refused."""
     from urllib.parse import unquote
 
-    from app.api.routes.documents import content_disposition
-    from app.rwa.documents import check_filename
+    from app.api.routes.registry.documents import content_disposition
     from app.rwa.errors import InvalidInput
+    from app.rwa.registry.documents import check_filename
 
     if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in filename):
         with pytest.raises(InvalidInput):

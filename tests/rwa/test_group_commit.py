@@ -16,9 +16,8 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import make_engine, make_sessionmaker
-from app.rwa import assets, identities, keys, ledger, movements
-from app.rwa.audit_models import AuditEntry
-from app.rwa.canonical import ZERO_HASH, entry_hash, format_time
+from app.rwa.audit.canonical import ZERO_HASH, entry_hash, format_time
+from app.rwa.audit.models import AuditEntry
 from app.rwa.domain import Restriction
 from app.rwa.errors import (
     InsufficientFreeBalance,
@@ -30,11 +29,14 @@ from app.rwa.errors import (
     TransferRestricted,
     WalletNotFound,
 )
-from app.rwa.group_commit import KeyedTransfer, TransferCommitter, TransferRequest
-from app.rwa.movements import MovementView
+from app.rwa.ledger import movements
+from app.rwa.ledger import transfers as ledger
+from app.rwa.ledger.book import lock_holdings
+from app.rwa.ledger.group_commit import KeyedTransfer, TransferCommitter, TransferRequest
+from app.rwa.ledger.movements import MovementView
+from app.rwa.ledger.settlement import transfer_each
+from app.rwa.registry import assets, identities, keys
 from app.rwa.repo import asset_by_symbol, begin_write, wallets_by_address
-from app.rwa.settle import transfer_each
-from app.rwa.snapshot import lock_holdings
 from tests.rwa.factories import (
     ACTOR,
     address,

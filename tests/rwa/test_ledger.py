@@ -8,9 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.rwa import agent, assets, identities, ledger
-from app.rwa.assets import RulesInput
-from app.rwa.audit_models import AuditEntry
+from app.rwa.audit.models import AuditEntry
 from app.rwa.domain import Restriction
 from app.rwa.errors import (
     AssetNotActive,
@@ -24,7 +22,11 @@ from app.rwa.errors import (
     WalletIdentityMismatch,
     WalletNotFound,
 )
+from app.rwa.ledger import agent
+from app.rwa.ledger import transfers as ledger
 from app.rwa.models import Asset, Wallet
+from app.rwa.registry import assets, identities
+from app.rwa.registry.assets import RulesInput
 from tests.rwa.factories import ACTOR, address, audit_size, ledger_state, make_asset, make_investor
 
 BIG = 10**60 + 7  # far beyond 2**63 and a double's 53 bits

@@ -15,10 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from app.rwa import agent, assets, identities, ledger
 from app.rwa.domain import Restriction
 from app.rwa.errors import RwaError, TransferRestricted
+from app.rwa.ledger import agent
+from app.rwa.ledger import transfers as ledger
 from app.rwa.models import Asset
+from app.rwa.registry import assets, identities
 from tests.rwa.factories import ACTOR, address, audit_size, make_asset, make_investor
 
 _ids = itertools.count()

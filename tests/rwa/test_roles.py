@@ -17,8 +17,9 @@ import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from app.main import create_app
-from app.rwa import assets, documents, ledger
-from app.rwa.documents import BlobStore
+from app.rwa.ledger import transfers as ledger
+from app.rwa.registry import assets, documents
+from app.rwa.registry.documents import BlobStore
 from tests.rwa.factories import ACTOR, address, make_asset, make_investor, make_issuer, make_key, unique
 
 BUILD = Path(__file__).resolve().parents[2] / "contracts" / "build"

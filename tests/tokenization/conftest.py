@@ -19,7 +19,7 @@ from app.evm.contracts.service import ContractService
 from app.evm.node.chain import Chain
 from app.evm.rpc.dispatch import Rpc
 from app.oracles.provider import make_web3
-from app.rwa.chain_audit import attach
+from app.rwa.audit.chain import attach
 from app.rwa.models import Identity
 from app.rwa.tokenization import identities
 from app.rwa.tokenization.identities import KycSubject

@@ -11,7 +11,7 @@ from eth_account.messages import encode_defunct
 from eth_utils import keccak
 from sqlalchemy import insert, select
 
-from app.rwa.audit_models import AuditEntry
+from app.rwa.audit.models import AuditEntry
 from app.rwa.models import Identity
 from app.rwa.tokenization import artifacts, identities
 from app.rwa.tokenization.identities import KycSubject, claim_data, claim_id, onchain_identity

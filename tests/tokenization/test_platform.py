@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.config import Settings
 from app.db import make_engine
 from app.evm.storage.models import ContractRow
-from app.rwa.audit_models import AuditEntry
+from app.rwa.audit.models import AuditEntry
 from app.rwa.tokenization import artifacts
 from app.rwa.tokenization.errors import OperatorKeyMissing
 from app.rwa.tokenization.models import PlatformContract

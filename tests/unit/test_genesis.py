@@ -17,7 +17,7 @@ from app.db import make_engine
 from app.evm.errors import GenesisError
 from app.evm.node.chain import Chain
 from app.main import create_app
-from app.rwa.audit_key import keygen
+from app.rwa.audit.signing_key import keygen
 
 with warnings.catch_warnings():  # starlette asks for `httpx2`, which is not installed: httpx works
     warnings.simplefilter("ignore", StarletteDeprecationWarning)

@@ -16,7 +16,7 @@ from app.db import make_engine
 from app.evm.contracts.service import ContractService, parse_artifact
 from app.evm.node.chain import Chain
 from app.main import create_app
-from app.rwa.audit_models import AuditEntry
+from app.rwa.audit.models import AuditEntry
 from tests.serverproc import ROOT
 
 with warnings.catch_warnings():  # starlette asks for `httpx2`, which is not installed: httpx works

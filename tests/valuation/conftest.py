@@ -14,7 +14,7 @@ from web3 import Web3
 
 from app.oracles.chainlink import deploy_aggregator
 from app.oracles.provider import make_web3
-from app.rwa import ledger
+from app.rwa.ledger import transfers as ledger
 from tests.rwa.conftest import Api, make_api
 from tests.rwa.factories import ACTOR, address, make_asset, make_investor
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from app.rwa.audit_models import AuditEntry
+from app.rwa.audit.models import AuditEntry
 from tests.rwa.factories import make_key
 
 OUNCE = 10**18

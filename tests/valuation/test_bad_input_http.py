@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.evm.contracts.compiler import BUILD_DIR
-from app.rwa.audit_models import AuditEntry
+from app.rwa.audit.models import AuditEntry
 from app.rwa.models import Asset
 from app.rwa.valuation.models import Feed, PricingRule, Valuation
 from tests.conftest import DIALECTS, make_database

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from app.cli import app as cli
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
-from app.rwa.audit_models import AuditEntry
+from app.rwa.audit.models import AuditEntry
 from app.rwa.valuation import pricing
 from app.rwa.valuation.models import Valuation
 from tests.rwa.factories import ACTOR, make_asset

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.routes import alerts, assets, audit, collateral, documents, identities, issuers, keys, ledger
-from app.api.routes import feeds as feed_routes
-from app.api.routes import valuation as valuation_routes
+from app.api.routes.oracles import alerts, collateral
+from app.api.routes.oracles import feeds as feed_routes
+from app.api.routes.oracles import valuation as valuation_routes
+from app.api.routes.registry import assets, audit, documents, identities, issuers, keys, ledger
 
 router = APIRouter(prefix="/v1")
 for module in (issuers, assets, ledger, documents, identities, keys, audit, collateral, alerts):

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.schemas import UtcDatetime
+from app.api.schemas.registry import UtcDatetime
 
 _ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 

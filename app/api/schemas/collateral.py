@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import PlainSerializer, PlainValidator, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from app.api.schemas import Address, In, Out, Units, UnitsOut
+from app.api.schemas.registry import Address, In, Out, Units, UnitsOut
 
 _DECIMAL = re.compile(r"^[0-9]{1,40}(\.[0-9]{1,18})?$")
 

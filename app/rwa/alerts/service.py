@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.metrics import ALERTS_RAISED
-from app.rwa import audit
 from app.rwa.alerts.errors import AlertNotFound
 from app.rwa.alerts.models import Alert, Webhook, WebhookOutbox
-from app.rwa.canonical import canonical_json, format_time
+from app.rwa.audit import log as audit
+from app.rwa.audit.canonical import canonical_json, format_time
 from app.rwa.errors import InvalidInput
 from app.rwa.repo import utcnow
 

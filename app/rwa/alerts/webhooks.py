@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.rwa import audit
 from app.rwa.alerts.errors import InvalidWebhook, WebhookNotFound
 from app.rwa.alerts.models import Webhook
+from app.rwa.audit import log as audit
 from app.rwa.repo import utcnow
 
 

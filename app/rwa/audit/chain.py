@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.evm.abc import ChainAPI
 from app.evm.contracts.service import ContractService
 from app.evm.storage.rewind import RewindReport
-from app.rwa import audit
+from app.rwa.audit import log as audit
 
 
 def deploy_audit(conn: Connection, action: str, payload: dict[str, Any]) -> None:

@@ -40,7 +40,15 @@ import orjson
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from app.rwa.audit import (
+from app.rwa.audit.canonical import (
+    ZERO_HASH,
+    canonical_json,
+    checkpoint_message,
+    entry_hash,
+    export_message,
+    format_time,
+)
+from app.rwa.audit.log import (
     Signer,
     extend,
     latest_checkpoint,
@@ -50,17 +58,7 @@ from app.rwa.audit import (
     tree_size,
     verify_signature,
 )
-from app.rwa.audit_models import AuditEntry
-from app.rwa.canonical import (
-    ZERO_HASH,
-    canonical_json,
-    checkpoint_message,
-    entry_hash,
-    export_message,
-    format_time,
-)
-from app.rwa.errors import AuditPayloadError, InvalidInput
-from app.rwa.merkle import (
+from app.rwa.audit.merkle import (
     MerkleTree,
     RootAccumulator,
     merkle_root,
@@ -68,6 +66,8 @@ from app.rwa.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from app.rwa.audit.models import AuditEntry
+from app.rwa.errors import AuditPayloadError, InvalidInput
 
 __all__ = [
     "FORMAT",

@@ -19,9 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.rwa import bulk
-from app.rwa.audit_key import Signer, public_key, signer, verify_signature
-from app.rwa.audit_models import AuditCheckpoint, AuditEntry
-from app.rwa.canonical import ZERO_HASH, canonical_json, checkpoint_message, entry_hash, format_time
+from app.rwa.audit.canonical import ZERO_HASH, canonical_json, checkpoint_message, entry_hash, format_time
+from app.rwa.audit.merkle import MerkleTree, consistency_proof, merkle_root, verify_consistency
+from app.rwa.audit.models import AuditCheckpoint, AuditEntry
+from app.rwa.audit.signing_key import Signer, public_key, signer, verify_signature
 from app.rwa.errors import (
     AuditChainConflict,
     AuditEntryNotFound,
@@ -29,7 +30,6 @@ from app.rwa.errors import (
     InvalidInput,
     TreeSizeBeyondLog,
 )
-from app.rwa.merkle import MerkleTree, consistency_proof, merkle_root, verify_consistency
 
 __all__ = [
     "Entry",

@@ -1,11 +1,11 @@
-"""Read-only queries over the audit log for the REST API (the log itself is `app/rwa/audit.py`)."""
+"""Read-only queries over the audit log for the REST API (the log itself is `app/rwa/audit/log.py`)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.rwa.audit_models import AuditEntry
+from app.rwa.audit.models import AuditEntry
 
 
 def list_entries(

@@ -13,14 +13,14 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.rwa import audit
+from app.rwa.audit import log as audit
 from app.rwa.collateral import monitor
 from app.rwa.collateral.errors import InvalidPosition, PositionClosed, PositionNotFound
 from app.rwa.collateral.models import CollateralPosition
 from app.rwa.collateral.ratio import State
 from app.rwa.errors import InsufficientUnits, InvalidUnits
-from app.rwa.iso import CURRENCIES
 from app.rwa.models import Asset, Holding
+from app.rwa.registry.iso import CURRENCIES
 from app.rwa.repo import addr, utcnow, wallets_by_address
 
 MAX_DEBT = Decimal(10) ** 30

@@ -2,7 +2,7 @@
 
 `violations(snapshot)` lists every rule a movement breaks, in evaluation order. The `can-transfer`
 pre-check, a real transfer, an issue (mint) and a forced transfer all call it on a snapshot loaded by
-the same loader (`app/rwa/snapshot.py`): the pre-check reports the first violation, a transfer refuses
+the same loader (`app/rwa/ledger/book.py`): the pre-check reports the first violation, a transfer refuses
 on it, a forced transfer records the overridden ones. Agreement between pre-check and enforcement is
 therefore by construction, and a property test checks it."""
 

@@ -2,7 +2,7 @@
 demo's three assets, a gold-backed loan, and a few rounds of prices — so a newcomer's dashboard shows living
 data: values moving, a history chart, a collateral position that dips into its warning band and recovers.
 
-Runs after the registry half (app/rwa/demo.py) has committed, through the other services only: feeds are
+Runs after the registry half (registry.py) has committed, through the other services only: feeds are
 deployed and pushed with app/rwa/valuation/chainio (web3 stays in app/oracles), registered with
 `feeds.register_feed`, priced with `pricing.set_rule`, pledged with `positions.open_position`; every step is
 audited by those services. Each step is a transaction of its own, because the chain commits its blocks itself.
@@ -20,12 +20,14 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.rwa import audit
+from app.rwa.audit import log as audit
 from app.rwa.collateral import positions
-from app.rwa.demo import ACTOR, wallet
+from app.rwa.demo.registry import ACTOR, wallet
 from app.rwa.errors import AlreadySeeded
+from app.rwa.feeds import chainio
+from app.rwa.feeds import registry as feeds
 from app.rwa.repo import asset_by_symbol, utcnow
-from app.rwa.valuation import chainio, feeds, pricing
+from app.rwa.valuation import pricing
 from app.rwa.valuation.models import Feed
 
 NAV_PAIR = "AURORA-LIS-NAV/EUR"  # the Lisbon tower fund's NAV per unit, published by its administrator

@@ -16,11 +16,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.rwa import agent, assets, documents, identities, keys, ledger
-from app.rwa.assets import RulesInput
-from app.rwa.documents import BlobStore
 from app.rwa.errors import AlreadySeeded, RwaError
+from app.rwa.ledger import agent
+from app.rwa.ledger import transfers as ledger
 from app.rwa.models import Issuer
+from app.rwa.registry import assets, documents, identities, keys
+from app.rwa.registry.assets import RulesInput
+from app.rwa.registry.documents import BlobStore
 from app.rwa.repo import utcnow
 
 ISSUER = "Aurora Real Assets S.A."

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.oracles.base import FeedSpec
-from app.rwa import audit
-from app.rwa.iso import CURRENCIES
+from app.rwa.audit import log as audit
+from app.rwa.registry.iso import CURRENCIES
 from app.rwa.repo import utcnow
 from app.rwa.valuation.errors import FeedExists, FeedNotFound, InvalidFeed
 from app.rwa.valuation.models import Feed

@@ -7,15 +7,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.rwa import audit, compliance
-from app.rwa.assets import Position
-from app.rwa.compliance import restricted
+from app.rwa.audit import log as audit
+from app.rwa.compliance import rules as compliance
+from app.rwa.compliance.rules import restricted
 from app.rwa.domain import AssetStatus, MovementKind, Restriction
 from app.rwa.errors import InsufficientUnits, InvalidInput, NothingToRecover, WalletIdentityMismatch
+from app.rwa.ledger.book import check_units, ensure_holding, load, lock_holdings
+from app.rwa.ledger.movements import MovementView, record_movement
 from app.rwa.models import Holding, Wallet
-from app.rwa.movements import MovementView, record_movement
+from app.rwa.registry.assets import Position
 from app.rwa.repo import addr, asset_by_symbol, begin_write, utcnow, wallets_by_address
-from app.rwa.snapshot import check_units, ensure_holding, load, lock_holdings
 
 # A forced transfer overrides every rule except these: the receiver must be a verified identity (as
 # ERC-3643's forcedTransfer requires) and a wound-down asset has no units to move.

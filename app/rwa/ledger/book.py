@@ -28,7 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from app.rwa.compliance import Party, Rules, Snapshot
+from app.rwa.compliance.rules import Party, Rules, Snapshot
 from app.rwa.domain import AssetStatus
 from app.rwa.errors import InvalidInput, InvalidUnits
 from app.rwa.models import Asset, ComplianceRules, Holding, Identity, Wallet

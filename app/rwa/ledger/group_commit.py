@@ -31,11 +31,11 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.rwa import keys
-from app.rwa.access import Principal
 from app.rwa.errors import RwaError, TransferNotCommitted
-from app.rwa.movements import MovementView
-from app.rwa.settle import TransferRequest, transfer_each
+from app.rwa.ledger.movements import MovementView
+from app.rwa.ledger.settlement import TransferRequest, transfer_each
+from app.rwa.registry import keys
+from app.rwa.registry.access import Principal
 
 __all__ = ["KeyedTransfer", "TransferCommitter", "TransferRequest"]
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from app.rwa import audit
+from app.rwa.audit import log as audit
 from app.rwa.domain import MovementKind
 from app.rwa.models import Asset, Movement, Wallet
 from app.rwa.repo import asset_by_symbol

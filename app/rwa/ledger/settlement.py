@@ -14,15 +14,17 @@ from datetime import datetime
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from app.rwa import audit, bulk, compliance
-from app.rwa.access import Permission, Principal, check_holder
-from app.rwa.compliance import restricted
+from app.rwa import bulk
+from app.rwa.audit import log as audit
+from app.rwa.compliance import rules as compliance
+from app.rwa.compliance.rules import restricted
 from app.rwa.domain import MovementKind, Restriction
 from app.rwa.errors import AssetNotFound, RwaError, WalletNotFound
+from app.rwa.ledger.book import Book, movement_addresses, open_book
+from app.rwa.ledger.movements import MovementView
 from app.rwa.models import Asset, Holding, Movement, Wallet
-from app.rwa.movements import MovementView
+from app.rwa.registry.access import Permission, Principal, check_holder
 from app.rwa.repo import asset_by_symbol, utcnow, wallets_found
-from app.rwa.snapshot import Book, movement_addresses, open_book
 
 
 @dataclass(frozen=True, slots=True)

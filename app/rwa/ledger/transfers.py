@@ -13,13 +13,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.rwa import audit, compliance, settle
-from app.rwa.compliance import restricted
+from app.rwa.audit import log as audit
+from app.rwa.compliance import rules as compliance
+from app.rwa.compliance.rules import restricted
 from app.rwa.domain import AssetStatus, MovementKind, Restriction, Verdict
 from app.rwa.errors import AssetNotActive, BatchRefused, InsufficientUnits, InvalidInput, SupplyCapExceeded
-from app.rwa.movements import MovementView, record_movement
+from app.rwa.ledger import settlement as settle
+from app.rwa.ledger.book import check_units, load, lock_holdings, movement_addresses, open_book
+from app.rwa.ledger.movements import MovementView, record_movement
 from app.rwa.repo import addr, asset_by_symbol, begin_write, utcnow, wallets_by_address
-from app.rwa.snapshot import check_units, load, lock_holdings, movement_addresses, open_book
 
 MAX_BATCH = 1000
 

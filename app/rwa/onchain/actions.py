@@ -9,19 +9,19 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from app.rwa import compliance
-from app.rwa.assets import Position
-from app.rwa.compliance import restricted
+from app.rwa.compliance import rules as compliance
+from app.rwa.compliance.rules import restricted
 from app.rwa.domain import Restriction
 from app.rwa.errors import InvalidInput, NothingToRecover, SupplyCapExceeded, WalletIdentityMismatch
+from app.rwa.ledger.book import check_units, load
+from app.rwa.ledger.movements import MovementView, view
 from app.rwa.models import Asset, Holding, Movement, Wallet
-from app.rwa.movements import MovementView, view
 from app.rwa.onchain.identity_sync import sync_identity
 from app.rwa.onchain.mode import Tokenized, require_tokenized
 from app.rwa.onchain.models import OnchainChange
 from app.rwa.onchain.service import OnchainService
+from app.rwa.registry.assets import Position
 from app.rwa.repo import addr, asset_by_symbol, utcnow, wallets_by_address
-from app.rwa.snapshot import check_units, load
 from app.rwa.tokenization import agent, artifacts, identities
 from app.rwa.tokenization.operator import Receipt
 

@@ -24,14 +24,14 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from app.evm.storage.records import BlockRecord, LogRecord, TxRecord
-from app.rwa import audit
+from app.rwa.audit import log as audit
 from app.rwa.domain import AssetStatus, MovementKind
+from app.rwa.ledger.book import ensure_holding
+from app.rwa.ledger.movements import record_movement
 from app.rwa.models import Asset, Holding, Wallet
-from app.rwa.movements import record_movement
 from app.rwa.onchain.errors import IndexingRefused
 from app.rwa.onchain.journal import Journal
 from app.rwa.onchain.mode import tokens_by_address
-from app.rwa.snapshot import ensure_holding
 
 
 def _topic(signature: str) -> bytes:

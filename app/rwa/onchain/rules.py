@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.rwa.compliance import Rules
+from app.rwa.compliance.rules import Rules
 from app.rwa.domain import KycStatus, Restriction
 from app.rwa.onchain.errors import RuleNotExpressible, TokenizeRefused
 from app.rwa.tokenization import modules as m

@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from app.rwa import audit
+from app.rwa.audit import log as audit
 from app.rwa.domain import AssetStatus
 from app.rwa.errors import AlreadyExists, InvalidStatusTransition
+from app.rwa.ledger.book import rules_of
 from app.rwa.models import Holding, Identity, Wallet
 from app.rwa.onchain.errors import RuleNotExpressible, TokenizeRefused
 from app.rwa.onchain.mode import Tokenized, tokenized
@@ -28,7 +29,6 @@ from app.rwa.onchain.models import OnchainAsset
 from app.rwa.onchain.rules import MAX_DECIMALS, HolderView, check_holders, module_configs
 from app.rwa.onchain.service import OnchainService
 from app.rwa.repo import asset_by_symbol, utcnow
-from app.rwa.snapshot import rules_of
 from app.rwa.tokenization import agent, artifacts, identities, tokens
 from app.rwa.tokenization.identities import KycSubject
 from app.rwa.tokenization.modules import ModuleConfig

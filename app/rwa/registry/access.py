@@ -3,7 +3,7 @@
 Scope: an issuer key acts for one issuer's assets, an agent key for named assets, an investor key for one
 identity's wallets; admin, auditor and developer keys are unscoped (within what their role allows).
 Two rules beyond the table: a plain transfer moves only the key's own identity's units (`check_holder`),
-and an identity is changed only by its stewards (app/rwa/identity_access.py)."""
+and an identity is changed only by its stewards (app/rwa/registry/identity_access.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.rwa.domain import AssetStatus, Role
 from app.rwa.errors import PermissionDenied
-from app.rwa.identities import identity_of_wallet
 from app.rwa.models import Asset
+from app.rwa.registry.identities import identity_of_wallet
 
 __all__ = [
     "Permission",

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.rwa import audit, iso
+from app.rwa.audit import log as audit
 from app.rwa.domain import MAX_UNITS, SYMBOL_RE, TRANSITIONS, AssetClass, AssetStatus, InvestorCategory
 from app.rwa.errors import (
     AlreadyExists,
@@ -17,6 +17,7 @@ from app.rwa.errors import (
     InvalidUnits,
 )
 from app.rwa.models import Asset, ComplianceRules, Holding, Issuer, Wallet
+from app.rwa.registry import iso
 from app.rwa.repo import asset_by_symbol, begin_write, issuer_by_id, utcnow
 
 

@@ -1,7 +1,7 @@
 """Documents of an asset (ERC-1643): named slots with versions; content stored on disk by SHA-256.
 
 The database holds names, kinds, versions and hashes; the files live under `<documents_dir>/sha256/ab/<hash>`
-(`app/rwa/blobs.py`), written atomically (temp file + rename), identical content stored once. Every read
+(`blobs.py`), written atomically (temp file + rename), identical content stored once. Every read
 re-hashes the file. A file written for a transaction that then rolls back is removed after the rollback, and
 any a crash left behind by the start-up sweep (`blobs.sweep`).
 
@@ -16,11 +16,11 @@ import unicodedata
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.rwa import audit
-from app.rwa.blobs import BlobStore, forget_on_rollback, lock_blob
+from app.rwa.audit import log as audit
 from app.rwa.domain import DOCUMENT_NAME_RE, DocumentKind
 from app.rwa.errors import DocumentNotFound, InvalidInput
 from app.rwa.models import Document, DocumentVersion
+from app.rwa.registry.blobs import BlobStore, forget_on_rollback, lock_blob
 from app.rwa.repo import asset_by_symbol, begin_write, utcnow
 
 __all__ = ["BlobStore", "download", "get_document", "list_documents", "remove", "served_media_type", "upload"]
@@ -93,7 +93,7 @@ def upload(
     check_filename(filename)
     begin_write(session)
     asset = asset_by_symbol(session, symbol)
-    lock_blob(session, hashlib.sha256(content).hexdigest())  # held until commit: see app/rwa/blobs.py
+    lock_blob(session, hashlib.sha256(content).hexdigest())  # held until commit: see blobs.py
     digest = store.put(content)
     forget_on_rollback(session, store, digest)
     now = utcnow()

@@ -7,10 +7,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.rwa import audit, iso
+from app.rwa.audit import log as audit
 from app.rwa.domain import InvestorCategory, KycStatus
 from app.rwa.errors import AlreadyExists, InvalidInput
 from app.rwa.models import Identity, Wallet
+from app.rwa.registry import iso
 from app.rwa.repo import addr, begin_write, identity_by_id, issuer_by_id, utcnow
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.rwa.access import Permission, Principal
 from app.rwa.domain import Role
 from app.rwa.errors import InvalidInput, PermissionDenied
 from app.rwa.models import Asset
+from app.rwa.registry.access import Permission, Principal
 from app.rwa.repo import identity_by_id
 
 

@@ -12,11 +12,11 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from app.rwa import audit
-from app.rwa.access import Principal
+from app.rwa.audit import log as audit
 from app.rwa.domain import Role
 from app.rwa.errors import AlreadyExists, ApiKeyNotFound, InvalidInput, LastAdminKey, NotAuthenticated
 from app.rwa.models import ApiKey, ApiKeyAsset, Asset
+from app.rwa.registry.access import Principal
 from app.rwa.repo import asset_by_symbol, begin_write, identity_by_id, issuer_by_id, utcnow
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from app.evm.contracts import abi as abimod
 from app.rwa.errors import InvalidInput
-from app.rwa.iso import ALPHA2_BY_NUMERIC
+from app.rwa.registry.iso import ALPHA2_BY_NUMERIC
 from app.rwa.tokenization import artifacts
 from app.rwa.tokenization.errors import UnsupportedModule
 

@@ -21,7 +21,7 @@ from app.evm.contracts import abi as abimod
 from app.evm.contracts.service import Buildable, ContractService
 from app.evm.node.genesis.accounts import dev_accounts
 from app.evm.storage.records import TxRecord
-from app.rwa import audit
+from app.rwa.audit import log as audit
 from app.rwa.tokenization.errors import ChainNotMining, ChainTxReverted, OperatorKeyMissing
 
 MinedHook = Callable[[Connection, TxRecord], None]

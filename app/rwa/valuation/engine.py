@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.metrics import VALUATION_ROUND_SECONDS, VALUATIONS_STORED
 from app.oracles.base import FeedSpec, PriceQuote
 from app.oracles.provider import Dispatch, Networks
+from app.rwa.feeds import chainio
+from app.rwa.feeds.alarms import FeedAlarms
+from app.rwa.feeds.availability import Availability
+from app.rwa.feeds.registry import all_specs
 from app.rwa.repo import utcnow
-from app.rwa.valuation import chainio
-from app.rwa.valuation.alarms import FeedAlarms
-from app.rwa.valuation.availability import Availability
-from app.rwa.valuation.feeds import all_specs
 from app.rwa.valuation.listeners import ROUND_LISTENERS, run_listeners
 from app.rwa.valuation.models import Valuation
 from app.rwa.valuation.quotes import QuoteBook

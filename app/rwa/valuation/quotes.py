@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.oracles.base import FeedSpec, Guard, PriceQuote, PriceReader, Source
 from app.oracles.errors import FeedUnavailable
-from app.rwa.valuation.availability import Availability
+from app.rwa.feeds.availability import Availability
 from app.rwa.valuation.history import last_good_quote
 
 log = logging.getLogger(__name__)

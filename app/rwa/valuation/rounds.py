@@ -14,11 +14,11 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from app.oracles.base import FeedSpec, PriceQuote
+from app.rwa.feeds.registry import quote_currency
 from app.rwa.models import Asset
 from app.rwa.repo import utcnow
 from app.rwa.valuation.convert import Leg, Totals, exact_unit, fx_path, leg_record, unit_value
 from app.rwa.valuation.fastinsert import insert_rows
-from app.rwa.valuation.feeds import quote_currency
 from app.rwa.valuation.models import PricingRule, Valuation
 
 

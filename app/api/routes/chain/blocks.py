@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from app.api.deps import allow
 from app.evm.contracts.service import ContractNotFound
 from app.evm.errors import BlockNotFound, InvalidParams
-from app.rwa.access import Permission
+from app.rwa.registry.access import Permission
 
 router = APIRouter(tags=["chain"])
 

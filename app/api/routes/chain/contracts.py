@@ -13,8 +13,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from app.api.deps import PrincipalDep, allow
-from app.api.schemas import Cursor
-from app.api.schemas_evm import (
+from app.api.schemas.chain import (
     CallIn,
     CompileIn,
     ContractOut,
@@ -25,12 +24,13 @@ from app.api.schemas_evm import (
     UpgradeIn,
     VerifyIn,
 )
+from app.api.schemas.registry import Cursor
 from app.evm.contracts.compiler import CompilationError, CompileMessage, compile_sources
 from app.evm.contracts.service import ArtifactInvalid, Buildable, ContractService, parse_artifact
 from app.evm.errors import InvalidParams, UnknownAccount
-from app.rwa import audit
-from app.rwa.access import Permission, Principal, Role
+from app.rwa.audit import log as audit
 from app.rwa.errors import PermissionDenied
+from app.rwa.registry.access import Permission, Principal, Role
 
 router = APIRouter(prefix="/contracts", tags=["contracts"])
 WRITE = allow(Permission.CONTRACT_WRITE)  # compile, verify (both run solc), deploy, transact, upgrade

@@ -1,4 +1,4 @@
-"""Alerts (read; the live stream is app/api/alerts_ws.py) and the webhooks they are delivered to (admins).
+"""Alerts (read; the live stream is alerts_ws.py beside it) and the webhooks they are delivered to (admins).
 
 Issuer and agent keys see the alerts of the assets they act for; auditors and admins see all."""
 
@@ -11,13 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.api.deps import PrincipalDep, SessionDep, allow
-from app.api.schemas import Id, IdCursor
-from app.api.schemas_collateral import AlertOut, DeliveryOut, WebhookCreatedOut, WebhookIn, WebhookOut
-from app.rwa.access import Permission, Principal
+from app.api.schemas.collateral import AlertOut, DeliveryOut, WebhookCreatedOut, WebhookIn, WebhookOut
+from app.api.schemas.registry import Id, IdCursor
 from app.rwa.alerts import service, webhooks
 from app.rwa.alerts.errors import AlertNotFound
 from app.rwa.domain import Role
 from app.rwa.models import Asset
+from app.rwa.registry.access import Permission, Principal
 
 router = APIRouter(tags=["alerts"])
 P = Permission

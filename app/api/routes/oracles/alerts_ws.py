@@ -23,11 +23,11 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from app.api.origins import origin_allowed
-from app.api.routes.alerts import scoped_assets
-from app.rwa import keys
-from app.rwa.access import Permission
+from app.api.routes.oracles.alerts import scoped_assets
 from app.rwa.alerts import service
 from app.rwa.errors import RwaError
+from app.rwa.registry import keys
+from app.rwa.registry.access import Permission
 
 router = APIRouter()
 BATCH = 500

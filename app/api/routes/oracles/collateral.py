@@ -11,13 +11,13 @@ from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
 from app.api.deps import PrincipalDep, SessionDep, allow
-from app.api.schemas import Id, IdCursor
-from app.api.schemas_collateral import CollateralPositionOut, PositionIn
-from app.rwa.access import Permission, Principal
+from app.api.schemas.collateral import CollateralPositionOut, PositionIn
+from app.api.schemas.registry import Id, IdCursor
 from app.rwa.collateral import positions
 from app.rwa.collateral.models import CollateralPosition
 from app.rwa.domain import Role
 from app.rwa.models import Asset, Wallet
+from app.rwa.registry.access import Permission, Principal
 from app.rwa.repo import asset_by_symbol
 
 router = APIRouter(prefix="/collateral-positions", tags=["collateral"])

@@ -12,9 +12,10 @@ from fastapi import APIRouter, Request
 from pydantic import StringConstraints
 
 from app.api.deps import PrincipalDep, SessionDep, allow
-from app.api.schemas import Address, In, Out, UtcDatetime
-from app.rwa.access import Permission
-from app.rwa.valuation import chainio, feeds
+from app.api.schemas.registry import Address, In, Out, UtcDatetime
+from app.rwa.feeds import chainio
+from app.rwa.feeds import registry as feeds
+from app.rwa.registry.access import Permission
 from app.rwa.valuation.engine import ValuationEngine
 from app.rwa.valuation.errors import InvalidFeed
 from app.rwa.valuation.models import Feed

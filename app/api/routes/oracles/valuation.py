@@ -14,10 +14,10 @@ from fastapi import APIRouter, Query, Request
 from pydantic import StringConstraints
 
 from app.api.deps import PrincipalDep, SessionDep, allow
-from app.api.schemas import Cursor, Id, In, Units, UtcDatetime
-from app.rwa import identities
-from app.rwa.access import Permission
+from app.api.schemas.registry import Cursor, Id, In, Units, UtcDatetime
 from app.rwa.domain import Role
+from app.rwa.registry import identities
+from app.rwa.registry.access import Permission
 from app.rwa.repo import asset_by_symbol
 from app.rwa.valuation import pricing, query
 from app.rwa.valuation.models import PricingRule, Valuation

@@ -5,12 +5,22 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from app.api.deps import PrincipalDep, SessionDep, allow
-from app.api.schemas import AssetIn, AssetOut, Id, IdCursor, MovementOut, PositionOut, RulesIn, StatusIn
-from app.rwa import assets, movements
-from app.rwa.access import Permission, status_permission
-from app.rwa.assets import RulesInput
+from app.api.schemas.registry import (
+    AssetIn,
+    AssetOut,
+    Id,
+    IdCursor,
+    MovementOut,
+    PositionOut,
+    RulesIn,
+    StatusIn,
+)
 from app.rwa.domain import Role
 from app.rwa.errors import InvalidInput, PermissionDenied
+from app.rwa.ledger import movements
+from app.rwa.registry import assets
+from app.rwa.registry.access import Permission, status_permission
+from app.rwa.registry.assets import RulesInput
 from app.rwa.repo import asset_by_symbol
 
 router = APIRouter(prefix="/assets", tags=["assets"])

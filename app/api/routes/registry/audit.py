@@ -12,11 +12,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from app.api.deps import PUBLIC_ROUTE, PrincipalDep, SessionDep, allow
-from app.api.schemas import CheckpointOut, Cursor, EntryOut, ProofOut, PublicKeyOut, Seq
-from app.rwa import audit, audit_export, audit_queries
-from app.rwa.access import Permission
-from app.rwa.canonical import format_time
+from app.api.schemas.registry import CheckpointOut, Cursor, EntryOut, ProofOut, PublicKeyOut, Seq
+from app.rwa.audit import export as audit_export
+from app.rwa.audit import log as audit
+from app.rwa.audit import queries as audit_queries
+from app.rwa.audit.canonical import format_time
 from app.rwa.errors import InvalidInput
+from app.rwa.registry.access import Permission
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 

@@ -8,9 +8,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Header, Query, Response
 
 from app.api.deps import BodyDep, PrincipalDep, SessionDep, StoreDep, allow
-from app.api.schemas import DocumentOut, Id
-from app.rwa import documents
-from app.rwa.access import Permission
+from app.api.schemas.registry import DocumentOut, Id
+from app.rwa.registry import documents
+from app.rwa.registry.access import Permission
 from app.rwa.repo import asset_by_symbol
 
 router = APIRouter(prefix="/assets/{symbol}/documents", tags=["documents"])

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from app.api.deps import PrincipalDep, SessionDep, allow
-from app.api.schemas import Cursor, Id, IdentityIn, IdentityOut, KycIn, PositionOut, WalletIn
-from app.rwa import assets, identities, identity_access
-from app.rwa.access import Permission
+from app.api.schemas.registry import Cursor, Id, IdentityIn, IdentityOut, KycIn, PositionOut, WalletIn
 from app.rwa.domain import Role
+from app.rwa.registry import assets, identities, identity_access
+from app.rwa.registry.access import Permission
 from app.rwa.repo import asset_by_symbol
 
 router = APIRouter(prefix="/identities", tags=["identities"])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.deps import PrincipalDep, SessionDep, allow
-from app.api.schemas import IssuerIn, IssuerOut
-from app.rwa import assets
-from app.rwa.access import Permission
+from app.api.schemas.registry import IssuerIn, IssuerOut
+from app.rwa.registry import assets
+from app.rwa.registry.access import Permission
 
 router = APIRouter(prefix="/issuers", tags=["issuers"])
 

@@ -6,10 +6,10 @@ from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
 from app.api.deps import PrincipalDep, SessionDep, allow
-from app.api.schemas import KeyCreatedOut, KeyIn, KeyOut
-from app.rwa import keys
-from app.rwa.access import Permission
+from app.api.schemas.registry import KeyCreatedOut, KeyIn, KeyOut
 from app.rwa.models import ApiKey
+from app.rwa.registry import keys
+from app.rwa.registry.access import Permission
 
 router = APIRouter(prefix="/keys", tags=["keys"])
 

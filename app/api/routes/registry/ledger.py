@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from app.api.deps import CommitterDep, PrincipalDep, RequireInGroup, SessionDep, allow
-from app.api.schemas import (
+from app.api.schemas.registry import (
     BatchIn,
     ForcedTransferIn,
     FreezeIn,
@@ -19,9 +19,11 @@ from app.api.schemas import (
     TransferIn,
     VerdictOut,
 )
-from app.rwa import access, agent, identities, identity_access, ledger
-from app.rwa.access import Permission
-from app.rwa.group_commit import KeyedTransfer
+from app.rwa.ledger import agent
+from app.rwa.ledger import transfers as ledger
+from app.rwa.ledger.group_commit import KeyedTransfer
+from app.rwa.registry import access, identities, identity_access
+from app.rwa.registry.access import Permission
 from app.rwa.repo import asset_by_symbol
 
 router = APIRouter(prefix="/assets/{symbol}", tags=["ledger"])
@@ -48,7 +50,7 @@ def can_transfer(symbol: str, body: TransferIn, session: SessionDep, who: Princi
     return VerdictOut(allowed=v.allowed, code=v.code, reason=v.restriction.name, message=v.message)
 
 
-# the key is authenticated and authorized in the group (app/rwa/settle.py `_authorize`), not here
+# the key is authenticated and authorized in the group (app/rwa/ledger/settlement.py `_authorize`), not here
 TransferKey = Annotated[str | None, Depends(RequireInGroup(Permission.TRANSFER))]
 
 

@@ -1,0 +1,2 @@
+"""REST routes of our chain: blocks and transactions (`blocks`), contracts (`contracts`: compile, deploy,
+call, the registry of deployments)."""
