@@ -15,8 +15,8 @@ from fastapi.staticfiles import StaticFiles
 
 from app.api.deps import PUBLIC_ROUTE
 
-WEB = Path(__file__).resolve().parents[2] / "web"
-CHART_JS = Path(__file__).resolve().parents[3] / "node_modules" / "chart.js" / "dist"
+WEB = Path(__file__).resolve().parents[3] / "web"
+CHART_JS = Path(__file__).resolve().parents[4] / "node_modules" / "chart.js" / "dist"
 
 router = APIRouter(tags=["operations"])
 
