@@ -45,8 +45,9 @@ from app.db import make_engine, make_sessionmaker
 from app.migrate import upgrade
 from app.rwa.audit import log as audit
 from app.rwa.audit.canonical import ZERO_HASH, canonical_json, entry_hash, format_time
-from app.rwa.audit.export import export_jsonl, verify_jsonl
+from app.rwa.audit.export import export_jsonl
 from app.rwa.audit.models import AuditEntry
+from app.rwa.audit.verify import verify_jsonl
 
 PG_URL = os.environ.get("AURIGRAPH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ACTIONS = ("ledger.transfer", "ledger.issue", "identity.update", "asset.pause", "document.upload")

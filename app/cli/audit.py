@@ -1,5 +1,5 @@
 """``aurigraph audit export | verify | keygen | pubkey``: the compliance audit trail's signing key, its
-export, and its verification offline (app/rwa/audit/export.py does the work)."""
+export, and its verification offline (app/rwa/audit/export.py and verify.py do the work)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def audit_verify(
 ) -> None:
     """Recompute hashes, chain, Merkle root, consistency with the previous checkpoint and signatures
     offline against the published key; exit 1 naming the first bad line, 2 without --pubkey."""
-    from app.rwa.audit.export import audit_verify as run
+    from app.rwa.audit.verify import audit_verify as run
 
     raise typer.Exit(run(file, pubkey, trust_embedded_key))
 

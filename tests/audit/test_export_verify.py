@@ -17,8 +17,9 @@ from app.db import make_engine, make_sessionmaker
 from app.rwa.audit import export as export_module
 from app.rwa.audit import log as audit
 from app.rwa.audit.canonical import canonical_json, entry_hash
-from app.rwa.audit.export import audit_export, audit_verify, export_csv, export_jsonl, verify_jsonl
+from app.rwa.audit.export import audit_export, export_csv, export_jsonl
 from app.rwa.audit.signing_key import keygen
+from app.rwa.audit.verify import audit_verify, verify_jsonl
 from tests.audit.factories import add_entries
 from tests.conftest import DIALECTS, make_database
 

@@ -15,8 +15,9 @@ import pytest
 
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
-from app.rwa.audit.export import export_jsonl, verify_jsonl
+from app.rwa.audit.export import export_jsonl
 from app.rwa.audit.signing_key import public_key, signer
+from app.rwa.audit.verify import verify_jsonl
 from app.rwa.demo.oracles import FEEDS, ROUNDS
 from tests.serverproc import ROOT
 

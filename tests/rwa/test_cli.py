@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from app.cli import app as cli
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
-from app.rwa.audit.export import export_jsonl, verify_jsonl
+from app.rwa.audit.export import export_jsonl
+from app.rwa.audit.verify import verify_jsonl
 from app.rwa.models import ApiKey, Document, Identity, Movement
 from app.rwa.registry import assets, keys
 from tests.rwa.factories import audit_size

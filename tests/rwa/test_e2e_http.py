@@ -12,8 +12,8 @@ import sys
 import httpx
 import pytest
 
-from app.rwa.audit.export import verify_jsonl
 from app.rwa.audit.merkle import verify_inclusion
+from app.rwa.audit.verify import verify_jsonl
 from tests.serverproc import ROOT, ServerProcess
 
 pytestmark = pytest.mark.slow
