@@ -371,7 +371,7 @@ def test_revoked_and_unknown_keys_are_refused(sqlite_api):
         assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
 
 
-_ROUTE_PACKAGE = {"chain": "chain.blocks", "contracts": "chain.contracts"}  # the rest are under routes/registry/
+_ROUTE_PACKAGE = {"chain": "chain.blocks", "contracts": "chain.contracts"}  # the rest: routes/registry/
 REGISTRY_MODULES = {f"app.api.routes.{_ROUTE_PACKAGE.get(m, 'registry.' + m)}" for m in REGISTRY}
 
 
