@@ -1,7 +1,8 @@
-"""Compliance rules (ERC-3643 modules) -> ERC-1404 restriction codes, as pure functions of a snapshot.
+"""Compliance rules (ERC-3643 modules) -> ERC-1404 restriction codes, as pure functions of a
+`BookView`: the book of holdings as one movement sees it.
 
-`violations(snapshot)` lists every rule a movement breaks, in evaluation order. The `can-transfer`
-pre-check, a real transfer, an issue (mint) and a forced transfer all call it on a snapshot loaded by
+`violations(view)` lists every rule a movement breaks, in evaluation order. The `can-transfer`
+pre-check, a real transfer, an issue (mint) and a forced transfer all call it on a view loaded by
 the same loader (`app/rwa/ledger/book.py`): the pre-check reports the first violation, a transfer refuses
 on it, a forced transfer records the overridden ones. Agreement between pre-check and enforcement is
 therefore by construction, and a property test checks it."""
@@ -54,7 +55,7 @@ class Rules:
 
 
 @dataclass(frozen=True, slots=True)
-class Snapshot:
+class BookView:
     """Everything the rules look at for one movement of `units` (sender None = issue/mint)."""
 
     status: AssetStatus
@@ -74,7 +75,7 @@ def _expired(p: Party, now: datetime) -> bool:
     return p.kyc_expires_at is not None and p.kyc_expires_at <= now
 
 
-def _status(s: Snapshot) -> Restriction | None:
+def _status(s: BookView) -> Restriction | None:
     if s.sender is None:  # minting is an agent action: allowed in draft, active and paused
         return Restriction.ASSET_NOT_ACTIVE if s.status is AssetStatus.REDEEMED else None
     if s.status is AssetStatus.PAUSED:
@@ -82,7 +83,7 @@ def _status(s: Snapshot) -> Restriction | None:
     return None if s.status is AssetStatus.ACTIVE else Restriction.ASSET_NOT_ACTIVE
 
 
-def _identity(s: Snapshot) -> list[Restriction]:
+def _identity(s: BookView) -> list[Restriction]:
     out: list[Restriction] = []
     if s.sender is not None:
         if not _verified(s.sender):
@@ -96,7 +97,7 @@ def _identity(s: Snapshot) -> list[Restriction]:
     return out
 
 
-def _sender_side(s: Snapshot) -> list[Restriction]:
+def _sender_side(s: BookView) -> list[Restriction]:
     if s.sender is None:
         return [Restriction.RECEIVER_FROZEN] if s.receiver.frozen else []
     out: list[Restriction] = []
@@ -113,7 +114,7 @@ def _sender_side(s: Snapshot) -> list[Restriction]:
     return out
 
 
-def _receiver_side(s: Snapshot) -> list[Restriction]:
+def _receiver_side(s: BookView) -> list[Restriction]:
     out: list[Restriction] = []
     r, rules = s.receiver, s.rules
     if r.country in rules.denied_countries or (
@@ -141,7 +142,7 @@ def _held(p: Party) -> int:
     return p.identity_balance
 
 
-def _holders_after(s: Snapshot) -> int:
+def _holders_after(s: BookView) -> int:
     """The holder count after a transfer to an identity that holds nothing yet."""
     assert s.holder_count is not None, "holder_count is loaded when max_holders is set"
     count = s.holder_count + 1
@@ -150,14 +151,14 @@ def _holders_after(s: Snapshot) -> int:
     return count
 
 
-def violations(s: Snapshot) -> list[Restriction]:
+def violations(s: BookView) -> list[Restriction]:
     """Every rule the movement breaks, in the order of `Restriction` codes."""
     found = [r for r in (_status(s),) if r is not None]
     found += _identity(s) + _sender_side(s) + _receiver_side(s)
     return sorted(found)
 
 
-def check(s: Snapshot) -> Restriction:
+def check(s: BookView) -> Restriction:
     found = violations(s)
     return found[0] if found else Restriction.SUCCESS
 

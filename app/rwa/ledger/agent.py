@@ -80,7 +80,7 @@ def forced_transfer(
     loaded = load(session, symbol, sender=sender, receiver=receiver, units=units, now=now, lock=True)
     if loaded.asset.status == AssetStatus.REDEEMED:
         raise restricted(Restriction.ASSET_NOT_ACTIVE)
-    broken = compliance.violations(loaded.snapshot)
+    broken = compliance.violations(loaded.view)
     hard = [r for r in broken if r in _NOT_OVERRIDABLE]
     if hard:
         raise restricted(hard[0])

@@ -1,6 +1,6 @@
 """The one loader behind `can-transfer`, transfers (single and batched), issues and forced transfers.
 
-`open_book` reads what the compliance rules look at for a set of wallets of one asset; `Book.snapshot`
+`open_book` reads what the compliance rules look at for a set of wallets of one asset; `Book.view`
 builds the rules' input for one movement and `Book.apply` keeps the book current after it, so a batch
 evaluates each transfer exactly as if it ran alone after the ones before it.
 
@@ -28,7 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from app.rwa.compliance.rules import Party, Rules, Snapshot
+from app.rwa.compliance.rules import BookView, Party, Rules
 from app.rwa.domain import AssetStatus
 from app.rwa.errors import InvalidInput, InvalidUnits
 from app.rwa.models import Asset, ComplianceRules, Holding, Identity, Wallet
@@ -134,8 +134,8 @@ class Book:
             identity_balance=None if self.by_identity is None else self.by_identity.get(i.id, 0),
         )
 
-    def snapshot(self, sender: str | None, receiver: str, units: int, now: datetime) -> Snapshot:
-        return Snapshot(
+    def view(self, sender: str | None, receiver: str, units: int, now: datetime) -> BookView:
+        return BookView(
             status=AssetStatus(self.asset.status),
             rules=self.rules,
             sender=self.party(self.wallets[sender]) if sender is not None else None,
@@ -217,7 +217,7 @@ def movement_addresses(sender: str | None, receiver: str, units: int) -> tuple[s
 @dataclass(slots=True)
 class Loaded:
     book: Book
-    snapshot: Snapshot
+    view: BookView
     sender: str | None
     receiver: str
 
@@ -243,8 +243,8 @@ def load(
     now: datetime,
     lock: bool,
 ) -> Loaded:
-    """The book and the rules' snapshot for one movement of `units` (sender None: an issue)."""
+    """The book and the rules' view of it for one movement of `units` (sender None: an issue)."""
     s, r = movement_addresses(sender, receiver, units)
     addresses = [a for a in (s, r) if a is not None]
     book = open_book(session, symbol, addresses, receivers=[r], lock=lock, supply=s is None)
-    return Loaded(book, book.snapshot(s, r, units, now), s, r)
+    return Loaded(book, book.view(s, r, units, now), s, r)

@@ -152,7 +152,7 @@ def _settle_asset(
     accepted, moves = [], []
     for i, s, r in known:
         units = requests[i].units
-        verdict = compliance.check(book.snapshot(s, r, units, now))
+        verdict = compliance.check(book.view(s, r, units, now))
         if verdict is not Restriction.SUCCESS:
             outcomes[i] = restricted(verdict)
             continue

@@ -33,7 +33,7 @@ def can_transfer(
     loaded = load(
         session, symbol, sender=sender, receiver=receiver, units=units, now=now or utcnow(), lock=False
     )
-    return Verdict(compliance.check(loaded.snapshot))
+    return Verdict(compliance.check(loaded.view))
 
 
 def transfer(
@@ -48,7 +48,7 @@ def transfer(
 ) -> MovementView:
     now = now or utcnow()
     loaded = load(session, symbol, sender=sender, receiver=receiver, units=units, now=now, lock=True)
-    verdict = compliance.check(loaded.snapshot)
+    verdict = compliance.check(loaded.view)
     if verdict is not Restriction.SUCCESS:
         raise restricted(verdict)
     loaded.book.apply(loaded.sender, loaded.receiver, units)
@@ -73,7 +73,7 @@ def transfer_batch(
 ) -> list[MovementView]:
     """Settle transfers all or nothing, in order, in the caller's transaction.
 
-    Each transfer is checked by the same rules on the same snapshot as if it ran alone after the ones
+    Each transfer is checked by the same rules on the same book as if it ran alone after the ones
     before it; the first refusal refuses the batch (BatchRefused names its index and restriction). One
     audit entry records the whole settlement, listing every movement."""
     now = now or utcnow()
@@ -84,7 +84,7 @@ def transfer_batch(
         session, symbol, {a for p in pairs for a in p if a}, receivers=[r for _, r in pairs], lock=True
     )
     for index, ((s, r), o) in enumerate(zip(pairs, orders, strict=True)):
-        verdict = compliance.check(book.snapshot(s, r, o.units, now))
+        verdict = compliance.check(book.view(s, r, o.units, now))
         if verdict is not Restriction.SUCCESS:
             raise BatchRefused(index, restricted(verdict))
         book.apply(s, r, o.units)
@@ -110,7 +110,7 @@ def issue(
     """Mint units to a wallet; the receiver-side rules apply (verified, country, category, caps, frozen)."""
     now = now or utcnow()
     loaded = load(session, symbol, sender=None, receiver=wallet, units=units, now=now, lock=True)
-    verdict = compliance.check(loaded.snapshot)
+    verdict = compliance.check(loaded.view)
     if verdict is not Restriction.SUCCESS:
         raise restricted(verdict)
     asset = loaded.asset
