@@ -1,4 +1,4 @@
-"""Column types for exact units and UTC times on both dialects.
+"""Column types for exact units, exact money (`DecimalText`) and UTC times on both dialects.
 
 PostgreSQL stores units as NUMERIC(78,0). SQLite has no exact wide integer: a NUMERIC column turns any
 integer beyond 64 bits into a REAL (15 significant digits), so on SQLite units are zero-padded 78-digit
@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Numeric, String
+from sqlalchemy import DateTime, Dialect, Numeric, String, Text
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 WIDTH = 78
@@ -66,3 +66,20 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         moment: datetime = value
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """An exact Decimal as its plain text form (never a float on the way)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal) or not value.is_finite():
+            raise TypeError(f"money must be a finite Decimal, got {value!r}")
+        return format(value, "f")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)

@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 
 from app.evm.contracts.compiler import BUILD_DIR
 from app.rwa.audit.models import AuditEntry
+from app.rwa.feeds.models import Feed
 from app.rwa.models import Asset
-from app.rwa.valuation.models import Feed, PricingRule, Valuation
+from app.rwa.valuation.models import PricingRule, Valuation
 from tests.conftest import DIALECTS, make_database
 from tests.valuation.conftest import World, make_world
 

@@ -10,8 +10,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
-from app.rwa.coltypes import Units, UtcDateTime
-from app.rwa.valuation.models import DecimalText
+from app.rwa.coltypes import DecimalText, Units, UtcDateTime
 
 
 class CollateralPosition(Base):

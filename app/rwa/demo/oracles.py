@@ -26,9 +26,9 @@ from app.rwa.demo.registry import ACTOR, wallet
 from app.rwa.errors import AlreadySeeded
 from app.rwa.feeds import chainio
 from app.rwa.feeds import registry as feeds
+from app.rwa.feeds.models import Feed
 from app.rwa.repo import asset_by_symbol, utcnow
 from app.rwa.valuation import pricing
-from app.rwa.valuation.models import Feed
 
 NAV_PAIR = "AURORA-LIS-NAV/EUR"  # the Lisbon tower fund's NAV per unit, published by its administrator
 DAY = 86_400  # Chainlink's heartbeat for XAU/USD, EUR/USD and GBP/USD on mainnet; a NAV is struck daily

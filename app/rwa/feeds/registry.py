@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from app.oracles.base import FeedSpec
 from app.rwa.audit import log as audit
+from app.rwa.feeds.models import Feed
 from app.rwa.registry.iso import CURRENCIES
 from app.rwa.repo import utcnow
 from app.rwa.valuation.errors import FeedExists, FeedNotFound, InvalidFeed
-from app.rwa.valuation.models import Feed
 
 PAIR = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,31}/[A-Z]{3}$")
 MARKET_HOURS = ("always", "fx", "metals")

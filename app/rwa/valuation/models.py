@@ -1,4 +1,5 @@
-"""Tables of valuation: the feed registry, one pricing rule per asset, and the append-only history.
+"""Tables of valuation: one pricing rule per asset, and the append-only history (the feed registry's table
+is in `app/rwa/feeds/models.py`).
 
 Money is stored as exact decimal text (`DecimalText`) on both dialects: a Decimal goes in and the same
 Decimal comes out, digit for digit (NUMERIC on SQLite would turn it into a REAL). Raw feed answers and round
@@ -10,55 +11,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Dialect, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
 from app.db import Base
-from app.rwa.coltypes import Units, UtcDateTime
+from app.rwa.coltypes import DecimalText, Units, UtcDateTime
 
 # BIGINT ids on PostgreSQL; SQLite only autoincrements an INTEGER PRIMARY KEY
 BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
-
-
-class DecimalText(TypeDecorator[Decimal]):
-    """An exact Decimal as its plain text form (never a float on the way)."""
-
-    impl = Text
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, Decimal) or not value.is_finite():
-            raise TypeError(f"money must be a finite Decimal, got {value!r}")
-        return format(value, "f")
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        return None if value is None else Decimal(value)
-
-
-class Feed(Base):
-    """A registered price feed; decimals and description are what the feed answered at registration."""
-
-    __tablename__ = "val_feed"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    pair: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
-    network: Mapped[str] = mapped_column(String(200), nullable=False)  # "local" or an HTTP RPC URL
-    address: Mapped[str] = mapped_column(String(42), nullable=False)  # checksummed
-    decimals: Mapped[int] = mapped_column(Integer, nullable=False)
-    description: Mapped[str] = mapped_column(String(200), nullable=False)
-    heartbeat_s: Mapped[int] = mapped_column(Integer, nullable=False)
-    grace_s: Mapped[int] = mapped_column(Integer, nullable=False)
-    min_answer: Mapped[Decimal | None] = mapped_column(DecimalText)
-    max_answer: Mapped[Decimal | None] = mapped_column(DecimalText)
-    max_jump: Mapped[Decimal | None] = mapped_column(DecimalText)
-    market_hours: Mapped[str] = mapped_column(String(16), nullable=False)
-    sequencer_address: Mapped[str | None] = mapped_column(String(42))
-    sequencer_grace_s: Mapped[int] = mapped_column(Integer, nullable=False)
-    fallback_pair: Mapped[str | None] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
 
 class PricingRule(Base):

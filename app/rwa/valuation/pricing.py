@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from app.oracles import errors as oracle_errors
 from app.oracles.fx import minor_units
 from app.rwa.audit import log as audit
+from app.rwa.feeds.models import Feed
 from app.rwa.feeds.registry import get_feed
 from app.rwa.repo import asset_by_symbol, utcnow
 from app.rwa.valuation.errors import InvalidPricing, NoFxPath, PricingNotFound, UnknownCurrency
-from app.rwa.valuation.models import Feed, PricingRule
+from app.rwa.valuation.models import PricingRule
 from app.rwa.valuation.rounds import Rule, store
 
 ValueNow = Callable[[Session, Rule], list[dict[str, Any]]]

@@ -15,10 +15,10 @@ from app.api.deps import PrincipalDep, SessionDep, allow
 from app.api.schemas.registry import Address, In, Out, UtcDatetime
 from app.rwa.feeds import chainio
 from app.rwa.feeds import registry as feeds
+from app.rwa.feeds.models import Feed
 from app.rwa.registry.access import Permission
 from app.rwa.valuation.engine import ValuationEngine
 from app.rwa.valuation.errors import InvalidFeed
-from app.rwa.valuation.models import Feed
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 Money = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,40}(\.[0-9]{1,40})?$")]
