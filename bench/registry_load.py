@@ -56,6 +56,7 @@ from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 from app.db import make_engine, make_sessionmaker  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.rwa.audit.models import AuditEntry  # noqa: E402
+from app.rwa.ledger import settlement  # noqa: E402
 from app.rwa.ledger import transfers as ledger  # noqa: E402
 from app.rwa.ledger.group_commit import TransferCommitter  # noqa: E402
 from app.rwa.models import Asset  # noqa: E402
@@ -173,13 +174,13 @@ def phase_grouped(url: str, work: list[Transfer], callers: int, writers: int) ->
 
 
 def phase_batch(sm: sessionmaker[Session], work: list[Transfer], batch: int, threads: int) -> float:
-    """`ledger.transfer_batch`: `batch` transfers per transaction (one movement row each, one audit entry)."""
+    """`settlement.transfer_batch`: `batch` transfers a transaction (a movement row each, one audit entry)."""
     batches = [work[i : i + batch] for i in range(0, len(work), batch)]
 
     def one(chunk: list[Transfer]) -> None:
         with sm.begin() as s:
-            orders = [ledger.TransferOrder(a, b, u) for a, b, u in chunk]
-            ledger.transfer_batch(s, actor="bench", symbol=SYMBOL, orders=orders)
+            orders = [settlement.TransferOrder(a, b, u) for a, b, u in chunk]
+            settlement.transfer_batch(s, actor="bench", symbol=SYMBOL, orders=orders)
 
     return run_threads(batches, threads, one)  # type: ignore[arg-type]
 

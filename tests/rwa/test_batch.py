@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from app.rwa.errors import BatchRefused, RwaError, TransferRestricted
 from app.rwa.ledger import transfers as ledger
-from app.rwa.ledger.transfers import TransferOrder
+from app.rwa.ledger.settlement import TransferOrder, transfer_batch
 from app.rwa.registry import assets
 from tests.rwa.factories import ACTOR, address, audit_size, make_asset, make_investor, unique
 
@@ -55,7 +55,7 @@ def test_batch_equals_one_by_one(sm, orders, max_holders, max_balance):
         size = audit_size(s)
     try:
         with sm.begin() as s:
-            ledger.transfer_batch(s, actor=ACTOR, symbol=batch, orders=batch_orders)
+            transfer_batch(s, actor=ACTOR, symbol=batch, orders=batch_orders)
         outcome = None
     except BatchRefused as exc:
         assert isinstance(exc.error, TransferRestricted)
@@ -83,8 +83,6 @@ def test_a_batch_with_a_malformed_transfer_settles_nothing(sm):
         ledger.issue(s, actor=ACTOR, symbol=sym, wallet=a, units=10)
         size = audit_size(s)
     with pytest.raises(InvalidInput), sm.begin() as s:
-        ledger.transfer_batch(
-            s, actor=ACTOR, symbol=sym, orders=[TransferOrder(a, b, 1), TransferOrder(b, b, 1)]
-        )
+        transfer_batch(s, actor=ACTOR, symbol=sym, orders=[TransferOrder(a, b, 1), TransferOrder(b, b, 1)])
     with sm.begin() as s:
         assert _positions(s, sym) == {a: (10, 0, False)} and audit_size(s) == size

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.db import make_engine, make_sessionmaker
 from app.rwa.audit.models import AuditEntry
 from app.rwa.errors import InsufficientFreeBalance, RwaError
-from app.rwa.ledger import agent
+from app.rwa.ledger import agent, settlement
 from app.rwa.ledger import transfers as ledger
 from app.rwa.models import Asset
 from app.rwa.registry import assets
@@ -93,10 +93,10 @@ def test_random_crossing_transfers_keep_every_invariant(pg_sm):
                         ledger.transfer(s, actor=ACTOR, symbol=sym, sender=a, receiver=b, units=units)
                     elif roll < 0.8:  # a batch locks many rows at once, in the same global order
                         orders = [
-                            ledger.TransferOrder(*rng.sample(wallets, 2), rng.randint(1, 50))
+                            settlement.TransferOrder(*rng.sample(wallets, 2), rng.randint(1, 50))
                             for _ in range(4)
                         ]
-                        ledger.transfer_batch(s, actor=ACTOR, symbol=sym, orders=orders)
+                        settlement.transfer_batch(s, actor=ACTOR, symbol=sym, orders=orders)
                     elif roll < 0.9:
                         agent.forced_transfer(
                             s, actor=ACTOR, symbol=sym, sender=a, receiver=b, units=1, reason="r"

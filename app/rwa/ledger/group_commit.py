@@ -4,7 +4,7 @@ A transfer on its own pays for a whole transaction: a dozen round trips to the d
 lock held until the commit (so all writers of the log queue there), and the commit's flush to disk; the
 transfer's own work is a small part of it. `TransferCommitter` lets concurrent callers share that cost.
 Each caller hands its transfer to a queue and waits; a writer thread takes everything waiting (up to
-`max_group`), settles it with `settle.transfer_each` in one transaction (each transfer checked on its own,
+`max_group`), settles it with `settlement.transfer_each` in one transaction (each transfer checked on its own,
 after the ones before it, and refused alone; one movement and one audit entry per accepted transfer),
 commits once, and only then hands each caller its own movement or error.
 
@@ -107,7 +107,7 @@ class TransferCommitter:
         units: int,
         principal: Principal | None = None,
     ) -> MovementView:
-        """`ledger.transfer`, committed: returns the movement once it is durable, or raises its error.
+        """`transfers.transfer`, committed: returns the movement once it is durable, or raises its error.
         With `principal`, also refused (PermissionDenied) if that key may not make this transfer."""
         request = TransferRequest(actor, symbol, sender, receiver, units, principal)
         return self.submit(request).result()

@@ -1,5 +1,5 @@
-"""Many transfers written in one transaction: the bulk writes behind `ledger.transfer_batch` (all or
-nothing) and `transfer_each` (each transfer accepted or refused on its own, as group commit needs).
+"""Many transfers settled in one transaction: `transfer_batch` (all or nothing, one audit entry) and
+`transfer_each` (each transfer accepted or refused on its own, as group commit needs), and their bulk writes.
 
 Both check every transfer against one locked book, in order, exactly as if it ran alone after the ones
 before it, and only then write: one UPDATE per changed holding and one INSERT of every movement, each as
@@ -19,7 +19,7 @@ from app.rwa.audit import log as audit
 from app.rwa.compliance import rules as compliance
 from app.rwa.compliance.rules import restricted
 from app.rwa.domain import MovementKind, Restriction
-from app.rwa.errors import AssetNotFound, RwaError, WalletNotFound
+from app.rwa.errors import AssetNotFound, BatchRefused, InvalidInput, RwaError, WalletNotFound
 from app.rwa.ledger.book import Book, movement_addresses, open_book
 from app.rwa.ledger.movements import MovementView
 from app.rwa.models import Asset, Holding, Movement, Wallet
@@ -81,6 +81,57 @@ def write_moves(session: Session, book: Book, moves: Sequence[Move], now: dateti
     ]
 
 
+MAX_BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class TransferOrder:
+    sender: str
+    receiver: str
+    units: int
+
+
+def transfer_batch(
+    session: Session,
+    *,
+    actor: str,
+    symbol: str,
+    orders: Sequence[TransferOrder],
+    now: datetime | None = None,
+) -> list[MovementView]:
+    """Settle transfers all or nothing, in order, in the caller's transaction.
+
+    Each transfer is checked by the same rules on the same book as if it ran alone after the ones
+    before it; the first refusal refuses the batch (BatchRefused names its index and restriction). One
+    audit entry records the whole settlement, listing every movement."""
+    now = now or utcnow()
+    if not 1 <= len(orders) <= MAX_BATCH:
+        raise InvalidInput(f"a batch holds 1 to {MAX_BATCH} transfers")
+    pairs = [movement_addresses(o.sender, o.receiver, o.units) for o in orders]
+    book = open_book(
+        session, symbol, {a for p in pairs for a in p if a}, receivers=[r for _, r in pairs], lock=True
+    )
+    for index, ((s, r), o) in enumerate(zip(pairs, orders, strict=True)):
+        verdict = compliance.check(book.view(s, r, o.units, now))
+        if verdict is not Restriction.SUCCESS:
+            raise BatchRefused(index, restricted(verdict))
+        book.apply(s, r, o.units)
+    moves = [Move(s, r, o.units, actor) for (s, r), o in zip(pairs, orders, strict=True) if s]
+    views = write_moves(session, book, moves, now)
+    audit.record(
+        session,
+        actor=actor,
+        action="ledger.transfer_batch",
+        subject=f"asset:{book.asset.symbol}",
+        payload={
+            "count": len(views),
+            "columns": ["movement", "from", "to", "units"],
+            "transfers": [[v.id, v.sender, v.receiver, str(v.units)] for v in views],
+        },
+    )
+    return views
+
+
 _HOLDINGS: Table = Holding.__table__  # type: ignore[assignment]
 _MOVEMENTS: Table = Movement.__table__  # type: ignore[assignment]
 
@@ -90,10 +141,10 @@ def transfer_each(
 ) -> list[MovementView | RwaError]:
     """Settle independent transfers in the caller's transaction (flushed, never committed).
 
-    Each outcome is what `ledger.transfer` alone would have given at this point of the sequence: its
+    Each outcome is what `transfers.transfer` alone would have given at this point of the sequence: its
     movement, or the error that refused it (an ERC-1404 restriction, an unknown asset or wallet, bad
     units). Each accepted transfer writes its movement row and its own audit entry, the same entry
-    `ledger.transfer` writes; a refused one writes nothing. Assets are locked in symbol order, and the
+    `transfers.transfer` writes; a refused one writes nothing. Assets are locked in symbol order, and the
     audit log last, so concurrent writers always lock in one order."""
     now = now or utcnow()
     outcomes: list[MovementView | RwaError | None] = [None] * len(requests)

@@ -1,5 +1,5 @@
-"""The ownership ledger: issue (mint), redeem (burn), the `can-transfer` pre-check, transfers, and batches
-of transfers settled in one transaction.
+"""The ledger's use cases, one movement each: issue (mint), redeem (burn), the `can-transfer` pre-check and
+a transfer. Many transfers in one transaction (a batch, a group commit's group) are `settlement.py`.
 
 Invariant: the balances of an asset's holdings always sum to its `issued_units`. Every change writes a
 movement row and an audit entry in the caller's transaction (services flush, never commit); the audit
@@ -7,23 +7,17 @@ entry is written last, after every lock, so the audit log's own serialization ne
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.rwa.audit import log as audit
 from app.rwa.compliance import rules as compliance
 from app.rwa.compliance.rules import restricted
 from app.rwa.domain import AssetStatus, MovementKind, Restriction, Verdict
-from app.rwa.errors import AssetNotActive, BatchRefused, InsufficientUnits, InvalidInput, SupplyCapExceeded
-from app.rwa.ledger import settlement as settle
-from app.rwa.ledger.book import check_units, load, lock_holdings, movement_addresses, open_book
+from app.rwa.errors import AssetNotActive, InsufficientUnits, SupplyCapExceeded
+from app.rwa.ledger.book import check_units, load, lock_holdings
 from app.rwa.ledger.movements import MovementView, record_movement
 from app.rwa.repo import addr, asset_by_symbol, begin_write, utcnow, wallets_by_address
-
-MAX_BATCH = 1000
 
 
 def can_transfer(
@@ -54,54 +48,6 @@ def transfer(
     loaded.book.apply(loaded.sender, loaded.receiver, units)
     src, dst = loaded.wallet(loaded.sender), loaded.wallet(loaded.receiver)
     return record_movement(session, loaded.asset, MovementKind.TRANSFER, actor, now, units, src, dst)
-
-
-@dataclass(frozen=True, slots=True)
-class TransferOrder:
-    sender: str
-    receiver: str
-    units: int
-
-
-def transfer_batch(
-    session: Session,
-    *,
-    actor: str,
-    symbol: str,
-    orders: Sequence[TransferOrder],
-    now: datetime | None = None,
-) -> list[MovementView]:
-    """Settle transfers all or nothing, in order, in the caller's transaction.
-
-    Each transfer is checked by the same rules on the same book as if it ran alone after the ones
-    before it; the first refusal refuses the batch (BatchRefused names its index and restriction). One
-    audit entry records the whole settlement, listing every movement."""
-    now = now or utcnow()
-    if not 1 <= len(orders) <= MAX_BATCH:
-        raise InvalidInput(f"a batch holds 1 to {MAX_BATCH} transfers")
-    pairs = [movement_addresses(o.sender, o.receiver, o.units) for o in orders]
-    book = open_book(
-        session, symbol, {a for p in pairs for a in p if a}, receivers=[r for _, r in pairs], lock=True
-    )
-    for index, ((s, r), o) in enumerate(zip(pairs, orders, strict=True)):
-        verdict = compliance.check(book.view(s, r, o.units, now))
-        if verdict is not Restriction.SUCCESS:
-            raise BatchRefused(index, restricted(verdict))
-        book.apply(s, r, o.units)
-    moves = [settle.Move(s, r, o.units, actor) for (s, r), o in zip(pairs, orders, strict=True) if s]
-    views = settle.write_moves(session, book, moves, now)
-    audit.record(
-        session,
-        actor=actor,
-        action="ledger.transfer_batch",
-        subject=f"asset:{book.asset.symbol}",
-        payload={
-            "count": len(views),
-            "columns": ["movement", "from", "to", "units"],
-            "transfers": [[v.id, v.sender, v.receiver, str(v.units)] for v in views],
-        },
-    )
-    return views
 
 
 def issue(

@@ -19,7 +19,7 @@ from app.api.schemas.registry import (
     TransferIn,
     VerdictOut,
 )
-from app.rwa.ledger import agent
+from app.rwa.ledger import agent, settlement
 from app.rwa.ledger import transfers as ledger
 from app.rwa.ledger.group_commit import KeyedTransfer
 from app.rwa.registry import access, identities, identity_access
@@ -77,8 +77,8 @@ def transfer_batch(symbol: str, body: BatchIn, session: SessionDep, who: Princip
     who.require(Permission.TRANSFER, asset_by_symbol(session, symbol))
     for sender in sorted({t.sender for t in body.transfers}):
         access.require_holder(session, who, sender)
-    orders = [ledger.TransferOrder(t.sender, t.receiver, t.units) for t in body.transfers]
-    return ledger.transfer_batch(session, actor=who.actor, symbol=symbol, orders=orders)
+    orders = [settlement.TransferOrder(t.sender, t.receiver, t.units) for t in body.transfers]
+    return settlement.transfer_batch(session, actor=who.actor, symbol=symbol, orders=orders)
 
 
 @router.post(
