@@ -156,13 +156,18 @@ def export_jsonl(
             count += 1
         if root is None:
             root = acc.root() if tree is None else tree.root()
-        cp = sign_checkpoint(key, size, root)
+        signed = sign_checkpoint(key, size, root)
         export: dict[str, Any] = {"from_seq": lo, "to_seq": hi, "asset": asset, "count": count}
         if asset is not None:
             export["seqs"] = seqs
-        statement = {"tree_size": size, "root": root.hex(), "timestamp": format_time(cp.created_at), **export}
+        statement = {
+            "tree_size": size,
+            "root": root.hex(),
+            "timestamp": format_time(signed.created_at),
+            **export,
+        }
         tail: dict[str, Any] = {"type": "checkpoint", "tree_size": size, "root": root.hex()}
-        tail |= {"timestamp": statement["timestamp"], "signature": cp.signature.hex(), "export": export}
+        tail |= {"timestamp": statement["timestamp"], "signature": signed.signature.hex(), "export": export}
         tail["export_signature"] = key.sign(export_message(statement)).hex()
         if head_proof is not None:
             tail["head_proof"] = [p.hex() for p in head_proof]

@@ -176,12 +176,12 @@ def checkpoint(session: Session, key: Signer | None = None) -> AuditCheckpoint:
         return existing
     prev = latest_checkpoint(session)
     root, proof = extend(session, prev, size)  # entries <= size are final: no lock needed for them
-    cp = sign_checkpoint(key, size, root)
-    cp.prev_tree_size = None if prev is None else prev.tree_size
-    cp.consistency = b"".join(proof)
-    session.add(cp)
+    signed = sign_checkpoint(key, size, root)
+    signed.prev_tree_size = None if prev is None else prev.tree_size
+    signed.consistency = b"".join(proof)
+    session.add(signed)
     session.flush()
-    return cp
+    return signed
 
 
 def extend(session: Session, prev: AuditCheckpoint | None, size: int) -> tuple[bytes, list[bytes]]:
@@ -233,8 +233,8 @@ def inclusion_proof(
     if size is not None and size > current:
         raise TreeSizeBeyondLog(size, current)
     if size is None:
-        cp = latest_checkpoint(session)
-        size = cp.tree_size if cp is not None and cp.tree_size >= seq else current
+        latest = latest_checkpoint(session)
+        size = latest.tree_size if latest is not None and latest.tree_size >= seq else current
     if size < seq:
         raise InvalidInput(f"entry {seq} is not in a tree of size {size}")
     signed = session.get(AuditCheckpoint, size)

@@ -209,21 +209,21 @@ def _check_previous(obj: dict[str, Any], key: bytes, size: int, root: bytes) -> 
 
 
 class _Verifier:
-    def __init__(self, cp: _Checkpoint | None) -> None:
-        self.cp = cp
+    def __init__(self, signed: _Checkpoint | None) -> None:
+        self.signed = signed
         self.count = 0
         self.prev: tuple[int, int, bytes] | None = None  # line, seq, hash of the previous entry
         self.acc = RootAccumulator()
 
     def _expected_seq(self, line: int) -> int | None:
-        cp = self.cp
-        if cp is None:
+        signed = self.signed
+        if signed is None:
             return None
-        if self.count >= cp.count:
+        if self.count >= signed.count:
             raise _Bad(
-                line, f"an entry beyond the {cp.count} the signed checkpoint lists (added or duplicated?)"
+                line, f"an entry beyond the {signed.count} the signed checkpoint lists (added or duplicated?)"
             )
-        return cp.seqs[self.count] if cp.seqs is not None else cp.from_seq + self.count
+        return signed.seqs[self.count] if signed.seqs is not None else signed.from_seq + self.count
 
     def entry(self, line: int, raw: bytes, obj: Any) -> None:
         if not isinstance(obj, dict) or obj.get("type") != "entry":
@@ -292,32 +292,32 @@ class _Verifier:
         raise _Bad(line, f"entry {seq} where {expected} was expected: duplicated or out of order")
 
     def _merkle(self, line: int, obj: dict[str, Any], seq: int, digest: bytes) -> None:
-        cp = self.cp
-        if cp is None:
+        signed = self.signed
+        if signed is None:
             return
-        if cp.full:
+        if signed.full:
             self.acc.add(digest)
-        elif cp.asset is not None:
-            if obj.get("asset") != cp.asset:
-                raise _Bad(line, f"entry {seq} is not about asset {cp.asset}")
+        elif signed.asset is not None:
+            if obj.get("asset") != signed.asset:
+                raise _Bad(line, f"entry {seq} is not about asset {signed.asset}")
             try:
                 proof = [_hex(p, 32, "proof hash") for p in obj.get("proof") or ()]
             except (ValueError, TypeError):
                 proof = []
-            if not verify_inclusion(digest, seq - 1, cp.tree_size, proof, cp.root):
+            if not verify_inclusion(digest, seq - 1, signed.tree_size, proof, signed.root):
                 raise _Bad(line, f"entry {seq}: its inclusion proof does not lead to the checkpoint's root")
 
     def finish(self, line: int) -> None:
-        cp = self.cp
-        assert cp is not None
-        if self.count < cp.count:
-            missing = cp.seqs[self.count] if cp.seqs is not None else cp.from_seq + self.count
+        signed = self.signed
+        assert signed is not None
+        if self.count < signed.count:
+            missing = signed.seqs[self.count] if signed.seqs is not None else signed.from_seq + self.count
             raise _Bad(line, f"entry {missing} expected before the checkpoint: the export ends early (cut?)")
-        if cp.full and self.acc.root() != cp.root:
+        if signed.full and self.acc.root() != signed.root:
             raise _Bad(line, "the Merkle root of the entries does not match the signed root")
-        if not cp.full and cp.asset is None and self.prev is not None:
-            proof = cp.head_proof or []
-            if not verify_inclusion(self.prev[2], self.prev[1] - 1, cp.tree_size, proof, cp.root):
+        if not signed.full and signed.asset is None and self.prev is not None:
+            proof = signed.head_proof or []
+            if not verify_inclusion(self.prev[2], self.prev[1] - 1, signed.tree_size, proof, signed.root):
                 raise _Bad(line, f"head_proof does not show entry {self.prev[1]} in the signed tree")
 
 
@@ -350,33 +350,33 @@ def verify_jsonl(path: str | Path, pubkey: bytes | None = None) -> VerifyResult:
             key = _header(first, pubkey)
             tail_at, tail = _read_tail(f)
             tail_obj: Any = None
-            cp_error = None
+            signed_error = None
             if tail_at > 0:
                 try:
                     tail_obj = orjson.loads(tail)
                 except orjson.JSONDecodeError:
                     pass
-            cp = None
+            signed = None
             if isinstance(tail_obj, dict) and tail_obj.get("type") == "checkpoint":
                 try:
-                    cp = _checkpoint(tail_obj, key)
+                    signed = _checkpoint(tail_obj, key)
                 except (ValueError, TypeError) as exc:
-                    cp_error = str(exc)
-            v = _Verifier(cp)
+                    signed_error = str(exc)
+            v = _Verifier(signed)
             f.seek(len(first))
             line, offset = 1, len(first)
             for raw in f:
                 line += 1
                 is_tail, offset = offset == tail_at, offset + len(raw)
-                if is_tail and (cp is not None or cp_error is not None):
-                    if cp_error is not None:
-                        raise _Bad(line, cp_error)
+                if is_tail and (signed is not None or signed_error is not None):
+                    if signed_error is not None:
+                        raise _Bad(line, signed_error)
                     v.finish(line)
                     return VerifyResult(
                         ok=True,
                         entries=v.count,
-                        tree_size=cp.tree_size if cp else None,
-                        root=cp.root if cp else None,
+                        tree_size=signed.tree_size if signed else None,
+                        root=signed.root if signed else None,
                         public_key=key,
                         key_from_export=pubkey is None,
                     )

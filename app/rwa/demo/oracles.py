@@ -88,7 +88,7 @@ class OracleSummary:
 
 
 def seed_oracles(
-    sm: sessionmaker[Session],
+    sessions: sessionmaker[Session],
     web3s: chainio.PinnedWeb3s,
     *,
     sender: str,
@@ -99,25 +99,25 @@ def seed_oracles(
     """Feeds, rules, a loan and rounds, as described above. `value` prices a new rule at once (the
     in-process engine's `value_now`); `settle` waits until the engine has valued the chain's head."""
     now = now or utcnow()
-    if seeded(sm):
+    if seeded(sessions):
         raise AlreadySeeded(ALREADY)
     out = OracleSummary()
     for f in FEEDS:
-        out.feeds[f.pair] = _feed(sm, web3s, f, sender)
+        out.feeds[f.pair] = _feed(sessions, web3s, f, sender)
     settle()
     for symbol, rule in [*RULES.items(), ("AUR-GB27", _bond_appraisal(now))]:
-        with sm.begin() as session:  # one each: a rule reads the chain before it writes (SQLite's lock)
+        with sessions.begin() as session:  # one each: a rule reads the chain before it writes (SQLite's lock)
             pricing.set_rule(session, actor=ACTOR, symbol=symbol, data=rule, value=value)
         out.rules.append(symbol)
-    with sm.begin() as session:
+    with sessions.begin() as session:
         asset = asset_by_symbol(session, "GOLD-LBMA")
         out.position_id = positions.open_position(session, actor=ACTOR, asset=asset, terms=LOAN).id
     for moves in ROUNDS:
         for pair, price in moves:
-            _push(sm, web3s, out.feeds[pair], pair, Decimal(price), sender)
+            _push(sessions, web3s, out.feeds[pair], pair, Decimal(price), sender)
             settle()  # in process: each block valued before the next, as a live chain would be
         out.rounds += 1
-    with sm.begin() as session:
+    with sessions.begin() as session:
         audit.checkpoint(session)  # the demo's oracle entries under a signed checkpoint too
     return out
 
@@ -125,12 +125,12 @@ def seed_oracles(
 ALREADY = "the demo's feeds are already registered; nothing was changed"
 
 
-def seeded(sm: sessionmaker[Session]) -> bool:
-    with sm() as session:
+def seeded(sessions: sessionmaker[Session]) -> bool:
+    with sessions() as session:
         return session.scalar(select(Feed.id).where(Feed.pair.in_([f.pair for f in FEEDS]))) is not None
 
 
-def _feed(sm: sessionmaker[Session], web3s: chainio.PinnedWeb3s, f: DemoFeed, sender: str) -> str:
+def _feed(sessions: sessionmaker[Session], web3s: chainio.PinnedWeb3s, f: DemoFeed, sender: str) -> str:
     address = chainio.deploy(
         web3s, decimals=8, description=f.pair.replace("/", " / "), answer=f.price, sender=sender
     )
@@ -138,7 +138,7 @@ def _feed(sm: sessionmaker[Session], web3s: chainio.PinnedWeb3s, f: DemoFeed, se
         pair=f.pair, address=address, heartbeat_s=DAY, grace_s=3600, min_answer=f.min_answer,
         max_answer=f.max_answer, max_jump=f.max_jump, market_hours=f.market_hours,
     )  # fmt: skip
-    with sm.begin() as session:
+    with sessions.begin() as session:
         feeds.register_feed(
             session, actor=ACTOR, data=data, read_meta=lambda n, a: chainio.read_meta(web3s, n, a)
         )
@@ -146,7 +146,7 @@ def _feed(sm: sessionmaker[Session], web3s: chainio.PinnedWeb3s, f: DemoFeed, se
 
 
 def _push(
-    sm: sessionmaker[Session],
+    sessions: sessionmaker[Session],
     web3s: chainio.PinnedWeb3s,
     address: str,
     pair: str,
@@ -154,7 +154,7 @@ def _push(
     sender: str,
 ) -> None:
     round_id = chainio.push(web3s, "local", address, price, sender)
-    with sm.begin() as session:
+    with sessions.begin() as session:
         feeds.record_push(session, actor=ACTOR, pair=pair, price=price, round_id=round_id)
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.oracles import chainlink
-from app.oracles import errors as oe
+from app.oracles import errors as oracle_errors
 from app.oracles.provider import Dispatch, Networks, make_web3
 from app.rwa.valuation.errors import BadFeedDecimals, InvalidFeed, NotAggregator
 
@@ -36,7 +36,7 @@ class PinnedWeb3s:
     def __call__(self, network: str) -> Any:
         if network == "local":
             if self.local is None:
-                raise oe.FeedReverted("our chain is not available to this process")
+                raise oracle_errors.FeedReverted("our chain is not available to this process")
             return self.local
         return self.remote(network)
 
@@ -49,11 +49,11 @@ def read_meta(web3s: PinnedWeb3s, network: str, address: str) -> chainlink.FeedM
     """decimals and description as the feed answers them; refusals as the registry's 422 errors."""
     try:
         return chainlink.read_meta(web3s(network), address)
-    except oe.BadDecimals as exc:
+    except oracle_errors.BadDecimals as exc:
         raise BadFeedDecimals(str(exc)) from None
-    except oe.NotAnAggregator as exc:
+    except oracle_errors.NotAnAggregator as exc:
         raise NotAggregator(str(exc)) from None
-    except (oe.OracleError, ValueError) as exc:
+    except (oracle_errors.OracleError, ValueError) as exc:
         raise InvalidFeed(f"the feed at {address} on {network} could not be read: {exc}") from None
 
 
@@ -64,7 +64,7 @@ def updated(web3s: PinnedWeb3s, from_block: int, to_block: int, addresses: Itera
 def push(web3s: PinnedWeb3s, network: str, address: str, price: Decimal, sender: Any) -> int:
     try:
         return chainlink.push_answer(web3s(network), address, price, sender)
-    except (ValueError, oe.OracleError) as exc:  # more places than the feed keeps, not the owner, ...
+    except (ValueError, oracle_errors.OracleError) as exc:  # more places than the feed keeps, not the owner
         raise InvalidFeed(f"the price could not be pushed: {exc}") from None
 
 

@@ -55,8 +55,10 @@ def _exclusive(method: Callable[..., set[int]]) -> Callable[..., set[int]]:
 
 
 class ValuationEngine:
-    def __init__(self, sm: sessionmaker[Session], chain: Any, dispatch: Dispatch, *, poll_s: float = 15.0):
-        self.sm, self.chain, self.dispatch, self.poll_s = sm, chain, dispatch, poll_s
+    def __init__(
+        self, sessions: sessionmaker[Session], chain: Any, dispatch: Dispatch, *, poll_s: float = 15.0
+    ) -> None:
+        self.sessions, self.chain, self.dispatch, self.poll_s = sessions, chain, dispatch, poll_s
         self.remote = Networks(None)
         self.web3s = chainio.PinnedWeb3s(dispatch, self.remote)  # the worker's, pinned per round
         self.book = QuoteBook(chainio.reader(self.web3s), Availability())
@@ -129,7 +131,7 @@ class ValuationEngine:
 
     @_exclusive
     def process_block(self, number: int) -> set[int]:
-        with self.sm() as session:
+        with self.sessions() as session:
             specs = all_specs(session)
         local = {s.address: s.pair for s in specs.values() if s.network == "local"}
         if not local:
@@ -143,7 +145,7 @@ class ValuationEngine:
         """Blocks mined while no engine ran (a restart, a CLI without one): feeds whose AnswerUpdated
         appeared after the newest valuation are read at the head and their assets revalued there once.
         (Those blocks get no valuation of their own: the history resumes at the head.)"""
-        with self.sm() as session:
+        with self.sessions() as session:
             specs = all_specs(session)
             last = session.scalar(
                 select(func.max(Valuation.block_number)).where(Valuation.feed_pair.is_not(None))
@@ -161,7 +163,7 @@ class ValuationEngine:
         """Every poll_s, every feed: on other networks a new (feed, round) is a round; and any feed whose
         freshness flipped since the last look (a feed that stops updating goes stale without a single log)
         revalues its assets, marked, and shows in the availability metric and a feed_stale alert."""
-        with self.sm() as session:
+        with self.sessions() as session:
             specs = all_specs(session)
             if not specs:
                 return set()
@@ -195,14 +197,14 @@ class ValuationEngine:
     ) -> set[int]:
         started = time.perf_counter()
         self.web3s.pin(ref.number)
-        with self.sm() as session:
+        with self.sessions() as session:
             affected = Affected(specs, changed)
             rules = [narrowed for r in load_rules(session) if (narrowed := r.only(affected(r)))]
             needed = needed_pairs(rules, specs)
             got = self.book.read_all(session, specs, needed, ref.time, quotes or {})
         rows = build_rows(rules, got, specs.keys(), block_number=ref.number, block_time=ref.time)
         assets = {row["asset_id"] for row in rows}
-        with self.sm.begin() as session:
+        with self.sessions.begin() as session:
             store(session, rows)
             self.alarms.observe(session, needed, got, ref.number)
             run_listeners(session, assets, ref.number)
