@@ -5,6 +5,6 @@ the reads over that history (`query`: as of a block or a time, history, portfoli
 errors are in `errors`. The feeds themselves (registry, chain reads, health) are `app.rwa.feeds`.
 
 May import `app.rwa` (assets, holdings, audit, feeds), `app.oracles` (feed specs, the reader, FX) and
-`app.metrics`;
-never `web3` (feeds are read only through `app.oracles`), `eth`, `fastapi`, `typer` or `app.api`.
+`app.metrics`; never `web3` (feeds are read only through `app.oracles`), `eth`, `fastapi`, `typer` or
+`app.api`.
 """
