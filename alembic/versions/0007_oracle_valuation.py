@@ -1,6 +1,6 @@
 """Oracles and valuation: feeds, pricing rules, append-only valuations
 
-Money is exact decimal text on both dialects (app/rwa/valuation/models.py `DecimalText`); raw answers and
+Money is exact decimal text on both dialects (app/rwa/coltypes.py `DecimalText`); raw answers and
 round ids are NUMERIC(78,0) on PostgreSQL and zero-padded text on SQLite, as every units column.
 
 Revision ID: 0007_oracle_valuation
