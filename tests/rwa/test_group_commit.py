@@ -1,4 +1,4 @@
-"""Group commit of single transfers (TransferCommitter, settle.transfer_each) on SQLite and PostgreSQL:
+"""Group commit of single transfers (TransferCommitter, settlement.transfer_each) on SQLite and PostgreSQL:
 concurrent callers each get their own outcome, after the commit, with their own audit entry; a refusal
 stays with its transfer; a failed group writes nothing and fails every caller of it."""
 

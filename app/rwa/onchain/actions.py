@@ -92,7 +92,7 @@ def forced_transfer(svc: OnchainService, symbol: str, sender: str, receiver: str
         loaded = load(
             session, symbol, sender=sender, receiver=receiver, units=units, now=utcnow(), lock=False
         )
-        hard = [r for r in compliance.violations(loaded.snapshot) if r in _NOT_OVERRIDABLE]
+        hard = [r for r in compliance.violations(loaded.view) if r in _NOT_OVERRIDABLE]
     if hard:
         raise restricted(hard[0])
     sync_identity(svc, known[receiver].identity_id)
@@ -107,7 +107,7 @@ def issue(svc: OnchainService, symbol: str, wallet: str, units: int) -> Movement
     known = _known(svc, wallet)
     with Session(svc.engine) as session:
         loaded = load(session, symbol, sender=None, receiver=wallet, units=units, now=utcnow(), lock=False)
-        verdict = compliance.check(loaded.snapshot)
+        verdict = compliance.check(loaded.view)
         asset = loaded.asset
         if verdict is not Restriction.SUCCESS:
             raise restricted(verdict)
