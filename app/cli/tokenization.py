@@ -40,7 +40,7 @@ def init() -> None:
     from app.config import get_settings
     from app.evm.errors import EvmError
     from app.evm.node.chain import Chain
-    from app.rwa.audit.log import chain as chain_audit
+    from app.rwa.audit import chain as chain_audit
     from app.rwa.errors import RwaError
     from app.rwa.tokenization.operator import open_operator, operator_account
     from app.rwa.tokenization.platform import deploy_platform
@@ -95,7 +95,7 @@ def tokenize(
     from app.config import get_settings
     from app.evm.errors import EvmError
     from app.evm.node.chain import Chain
-    from app.rwa.audit.log import chain as chain_audit
+    from app.rwa.audit import chain as chain_audit
     from app.rwa.errors import RwaError
     from app.rwa.onchain import service
     from app.rwa.onchain.tokenize import tokenize as tokenize_asset
