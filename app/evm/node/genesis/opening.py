@@ -1,5 +1,6 @@
-"""The chain's genesis: the dev defaults (anvil's: funded dev accounts, time of creation), or a genesis file
-in geth's format (``AURIGRAPH_GENESIS_FILE``), so operators reuse what they know:
+"""The chain's genesis: the dev defaults (anvil's: funded dev accounts, EIP-2935's block-hash history
+contract, time of creation), or a genesis file in geth's format (``AURIGRAPH_GENESIS_FILE``), so operators
+reuse what they know:
 
     {"config": {"chainId": 4242}, "gasLimit": "0x1c9c380", "baseFeePerGas": "0x3b9aca00",
      "timestamp": "0x0", "extraData": "0x", "coinbase": "0x00..", "mixHash": "0x00..",
@@ -18,6 +19,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from eth.vm.forks.prague.constants import HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CONTRACT_CODE
 from sqlalchemy import Connection, delete, insert, select
 
 from app.config import Settings
@@ -87,6 +89,9 @@ def resolve(settings: Settings, dev_addresses: tuple[bytes, ...]) -> Genesis:
             )
         return genesis
     alloc = {a: account(settings.dev_balance_wei) for a in dev_addresses}
+    # EIP-2935's block-hash history contract, as anvil's Prague genesis has it (without it the system
+    # contract's address is empty: calls to it succeed with no data, and no block hash is kept)
+    alloc[bytes(HISTORY_STORAGE_ADDRESS)] = account(0, code=HISTORY_STORAGE_CONTRACT_CODE)
     return Genesis(
         settings.chain_id, settings.block_gas_limit, settings.initial_base_fee, int(time.time()), alloc
     )
