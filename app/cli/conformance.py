@@ -215,7 +215,7 @@ def our_node() -> Iterator[Node]:
     from app.db import make_engine
     from app.evm.conformance.difffuzz.observe import Node
     from app.evm.node.chain import Chain
-    from app.evm.rpc.eth import Rpc
+    from app.evm.rpc.dispatch import Rpc
     from app.migrate import upgrade
 
     with tempfile.TemporaryDirectory(prefix="aurigraph-fuzz-") as tmp:

@@ -11,7 +11,7 @@ from app.config import Settings
 from app.db import make_engine
 from app.evm.conformance.difffuzz.observe import Node
 from app.evm.node.chain import Chain
-from app.evm.rpc.eth import Rpc
+from app.evm.rpc.dispatch import Rpc
 
 
 def our_node(url: str) -> tuple[Node, Chain]:

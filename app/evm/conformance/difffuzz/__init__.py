@@ -8,5 +8,5 @@ record what it answered), ``compare`` (two observations, their differences), ``m
 while a divergence persists), ``fuzz`` (the time-bounded loop) and ``replay`` (a stored case against a node).
 
 Nodes are JSON-RPC callables (``Node``): an HTTP URL for anvil, our dispatcher in process for ours (built by
-the caller: this package never imports the JSON-RPC). May import ``app.evm.node.accounts`` and
+the caller: this package never imports the JSON-RPC). May import ``app.evm.node.genesis.accounts`` and
 ``app.evm.errors``; nothing else of the service."""

@@ -19,7 +19,7 @@ from eth_utils.address import to_checksum_address
 
 from app.evm.conformance.difffuzz.program import HISTORY, Context, Fragment, assemble
 from app.evm.conformance.difffuzz.templates import init_code
-from app.evm.node.accounts import dev_accounts
+from app.evm.node.genesis.accounts import dev_accounts
 
 CHAIN_ID = 31337
 MNEMONIC = "test test test test test test test test test test test junk"
