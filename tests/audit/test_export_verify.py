@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -248,3 +250,21 @@ def test_cli_functions_export_and_verify(sm, db_url, tmp_path, monkeypatch, caps
     assert audit_verify(tmp_path / "bad.jsonl", pub) == 1
     assert capsys.readouterr().out.startswith("line 4: entry 3: its hash does not match")
     assert audit_verify(tmp_path / "x.jsonl", "12") == 1
+
+
+def test_the_offline_verifier_verifies_without_loading_a_database_driver(full, key, tmp_path):
+    """`audit verify` is for third parties without our database: a fresh interpreter that imports only
+    app.rwa.audit.verify checks a real export and has loaded neither sqlalchemy nor a driver."""
+    out = tmp_path / "full.jsonl"
+    out.write_bytes(b"".join(full))
+    code = (
+        "import sys\n"
+        "from app.rwa.audit.verify import verify_jsonl\n"
+        f"result = verify_jsonl({str(out)!r}, bytes.fromhex({key.public_key.hex()!r}))\n"
+        "db = [m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'psycopg') or m == 'app.db']\n"
+        "print(result.ok, sorted(db))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "True []"
