@@ -242,13 +242,13 @@ def run_fuzz(
     """Exit code 0: no divergence; 1: divergences (each kind minimized, written under ``out_dir``);
     2: the reference node cannot be used (unreachable, or not at genesis)."""
     from app.evm.conformance.difffuzz.fuzz import fuzz
-    from app.evm.conformance.difffuzz.observe import Node, RpcError
+    from app.evm.conformance.difffuzz.observe import Node, NodeUnavailable, RpcError
 
     seed = random.SystemRandom().getrandbits(32) if seed is None else seed
     ref = Node.http(against)
     try:
         height = int(ref("eth_blockNumber"), 16)
-    except (OSError, RpcError, ValueError) as exc:
+    except (NodeUnavailable, RpcError, ValueError) as exc:
         print(f"error: the reference node at {against} does not answer: {exc}", file=sys.stderr)
         return 2
     if height != 0:

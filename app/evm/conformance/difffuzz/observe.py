@@ -29,6 +29,10 @@ class RpcError(Exception):
         self.error = error
 
 
+class NodeUnavailable(Exception):
+    """The node did not answer (connection refused, timeout, not JSON-RPC)."""
+
+
 class Node:
     """A JSON-RPC endpoint: ``node(method, *params)`` returns the result or raises ``RpcError``."""
 
@@ -42,7 +46,10 @@ class Node:
         client = httpx.Client(timeout=120)
 
         def post(req: dict[str, Any]) -> dict[str, Any]:
-            out: dict[str, Any] = client.post(url, json=req).json()
+            try:
+                out: dict[str, Any] = client.post(url, json=req).json()
+            except (httpx.HTTPError, ValueError) as exc:
+                raise NodeUnavailable(f"{url}: {exc}") from exc
             return out
 
         return cls(name, post)
