@@ -21,7 +21,7 @@ from tests.difffuzz.conftest import our_node
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 FIXED_SEED = 20261201
-BOUND_S = 40.0
+BOUND_S = 30.0
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def _explain(report) -> str:
 @pytest.mark.parametrize("seed", [FIXED_SEED, random.SystemRandom().getrandbits(32)], ids=["fixed", "random"])
 def test_a_bounded_run_finds_no_divergence(anvil, ours, tmp_path, seed):
     print(f"difffuzz seed {seed}", file=sys.stderr)
-    report = fuzz(anvil, ours[0], BOUND_S, seed, tmp_path / "found", minimize_s=30)
+    report = fuzz(anvil, ours[0], BOUND_S, seed, tmp_path / "found", minimize_s=20)
     assert report.cases >= 5, _explain(report)
     assert report.errors == 0, _explain(report)
     assert not report.by_field, f"seed {seed}: {_explain(report)}"
@@ -62,7 +62,7 @@ def test_a_planted_gas_divergence_is_found_and_minimized(anvil, ours, monkeypatc
     table[0x01] = type(add).as_opcode(add.logic_fn, add.mnemonic, add.gas_cost + 1)
     monkeypatch.setattr(computation, "opcodes", table)
 
-    report = fuzz(anvil, node, 45.0, FIXED_SEED, tmp_path / "found", minimize_s=30)
+    report = fuzz(anvil, node, BOUND_S, FIXED_SEED, tmp_path / "found", minimize_s=25, until_found=True)
 
     assert report.found, _explain(report)
     found = report.found[0]

@@ -68,12 +68,14 @@ def fuzz(
     out_dir: Path | None = None,
     minimize_s: float = 60.0,
     progress: Progress | None = None,
+    until_found: bool = False,
 ) -> Report:
+    """Fuzz for ``seconds`` (or, with ``until_found``, until the first divergence is minimized)."""
     rng = random.Random(seed)
     report = Report(seed)
     started = time.monotonic()
     deadline = started + seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not (until_found and report.found):
         case_seed = rng.getrandbits(32)
         case = generate(random.Random(case_seed), case_seed)
         variant: Case | None = case
