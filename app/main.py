@@ -31,9 +31,10 @@ from app.rwa.audit import chain as chain_audit
 from app.rwa.audit import signing_key as audit_key
 from app.rwa.collateral import monitor as collateral_monitor
 from app.rwa.ledger.group_commit import TransferCommitter
+from app.rwa.onchain import identity_sync
 from app.rwa.onchain import service as onchain_service
 from app.rwa.onchain.consistency.watch import ConsistencyWatch
-from app.rwa.registry import blobs
+from app.rwa.registry import blobs, identities
 from app.rwa.valuation.engine import ValuationEngine
 
 
@@ -65,6 +66,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # tokenized assets: the registry indexes their tokens' events in each block's transaction and
         # rewinds with the chain; the operator key is read when tokenization is first used
         app.state.onchain = onchain_service.attach(chain, app.state.contracts, settings)
+        # a registry KYC change, onboarding or new wallet reaches the chain when its request commits
+        app.state.sessionmaker.configure(
+            info={identities.IDENTITY_HOOKS: [identity_sync.session_hook(app.state.onchain)]}
+        )
         app.state.hub = SubscriptionHub(chain)
         app.state.ws_connections = 0
         # its own connections: callers waiting for it must never hold the ones it needs

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.rwa.errors import NotAuthenticated, PayloadTooLarge
 from app.rwa.ledger.group_commit import TransferCommitter
+from app.rwa.onchain.service import OnchainService
 from app.rwa.registry import keys
 from app.rwa.registry.access import Permission, Principal
 from app.rwa.registry.documents import BlobStore
@@ -112,6 +113,13 @@ async def get_committer(request: Request) -> TransferCommitter:  # async: no wor
 
 
 CommitterDep = Annotated[TransferCommitter, Depends(get_committer)]
+
+
+async def get_onchain(request: Request) -> OnchainService:
+    return request.app.state.onchain  # type: ignore[no-any-return]
+
+
+OnchainDep = Annotated[OnchainService, Depends(get_onchain)]
 
 
 def get_store(request: Request) -> BlobStore:

@@ -259,6 +259,26 @@ def test_kyc_revocation_removes_the_claim_on_chain(world: OnchainWorld, gold: di
     assert identities.is_verified(op, t.identity_registry, erin.address.lower())
 
 
+def test_registry_side_writes_of_a_tokenized_asset_are_refused(
+    world: OnchainWorld, gold: dict[str, object]
+) -> None:
+    alice, bob = gold["alice"].address, gold["bob"].address
+    before = world.holdings("GOLD")
+    attempts = (
+        lambda s: ledger.transfer(s, actor=ACTOR, symbol="GOLD", sender=alice, receiver=bob, units=5),
+        lambda s: ledger.issue(s, actor=ACTOR, symbol="GOLD", wallet=bob, units=5),
+        lambda s: ledger.redeem(s, actor=ACTOR, symbol="GOLD", wallet=bob, units=5),
+        lambda s: registry_agent.set_frozen(s, actor=ACTOR, symbol="GOLD", wallet=bob, frozen=True),
+        lambda s: registry_agent.forced_transfer(
+            s, actor=ACTOR, symbol="GOLD", sender=bob, receiver=alice, units=5, reason="r"
+        ),
+    )
+    for attempt in attempts:
+        with world.session() as s, s.begin(), pytest.raises(AssetTokenized, match="JSON-RPC"):
+            attempt(s)
+    assert world.holdings("GOLD") == before
+
+
 def test_evm_revert_rewinds_the_tokenization_and_the_holdings(
     world: OnchainWorld, gold: dict[str, object]
 ) -> None:

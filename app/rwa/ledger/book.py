@@ -32,6 +32,7 @@ from app.rwa.compliance.rules import BookView, Party, Rules
 from app.rwa.domain import AssetStatus
 from app.rwa.errors import InvalidInput, InvalidUnits
 from app.rwa.models import Asset, ComplianceRules, Holding, Identity, Wallet
+from app.rwa.onchain.mode import refuse_tokenized_id
 from app.rwa.repo import addr, asset_by_symbol, begin_write, wallets_by_address
 
 
@@ -88,6 +89,7 @@ def ensure_holding(session: Session, asset_id: int, wallet: Wallet) -> None:
 
 
 def lock_holdings(session: Session, asset_id: int, wallet_ids: list[int]) -> dict[int, Holding]:
+    refuse_tokenized_id(session, asset_id)
     stmt = (
         select(Holding)
         .where(Holding.asset_id == asset_id, Holding.wallet_id.in_(wallet_ids))
@@ -179,6 +181,7 @@ def open_book(
     wallets = wallets if wallets is not None else wallets_by_address(session, addresses)
     rules = rules_of(asset.rules)
     if lock:
+        refuse_tokenized_id(session, asset.id)  # its token is its book: holders transfer on-chain
         begin_write(session)
         ensure_holdings(session, asset.id, [wallets[a] for a in receivers])
         if supply or rules.max_holders is not None:

@@ -23,6 +23,8 @@ from app.rwa.errors import AssetNotFound, BatchRefused, InvalidInput, RwaError, 
 from app.rwa.ledger.book import Book, movement_addresses, open_book
 from app.rwa.ledger.movements import MovementView
 from app.rwa.models import Asset, Holding, Movement, Wallet
+from app.rwa.onchain.errors import AssetTokenized
+from app.rwa.onchain.mode import tokenized_id
 from app.rwa.registry.access import Permission, Principal, check_holder
 from app.rwa.repo import asset_by_symbol, utcnow, wallets_found
 
@@ -190,6 +192,10 @@ def _settle_asset(
         else:
             known.append((i, s, r))
     if not known:
+        return []
+    if tokenized_id(session, asset.id):  # its token is its book: each caller told to transfer on-chain
+        for i, _, _ in known:
+            outcomes[i] = AssetTokenized(asset.symbol, "transfer its units")
         return []
     book = open_book(
         session,

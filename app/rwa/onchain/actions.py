@@ -23,7 +23,7 @@ from app.rwa.onchain.service import OnchainService
 from app.rwa.registry.assets import Position
 from app.rwa.repo import addr, asset_by_symbol, utcnow, wallets_by_address
 from app.rwa.tokenization import agent, artifacts, identities
-from app.rwa.tokenization.operator import Receipt
+from app.rwa.tokenization.operator import Receipt, audit_hook
 
 # what a forced transfer may not override (as the registry's agent.forced_transfer and T-REX's own check)
 _NOT_OVERRIDABLE = frozenset({Restriction.RECEIVER_NOT_VERIFIED, Restriction.RECEIVER_KYC_EXPIRED})
@@ -83,7 +83,17 @@ def freeze(svc: OnchainService, symbol: str, wallet: str, *, frozen: bool, units
     return position(svc, symbol, wallet)
 
 
-def forced_transfer(svc: OnchainService, symbol: str, sender: str, receiver: str, units: int) -> MovementView:
+def forced_transfer(
+    svc: OnchainService,
+    symbol: str,
+    sender: str,
+    receiver: str,
+    units: int,
+    *,
+    reason: str | None = None,
+    requested_by: str | None = None,
+) -> MovementView:
+    """``forcedTransfer``; its audit entry (in the block's transaction) carries the reason and who asked."""
     t = _target(svc, symbol)
     check_units(units)
     sender, receiver = addr(sender), addr(receiver)
@@ -96,7 +106,12 @@ def forced_transfer(svc: OnchainService, symbol: str, sender: str, receiver: str
     if hard:
         raise restricted(hard[0])
     sync_identity(svc, known[receiver].identity_id)
-    return movement_of(svc, agent.forced_transfer(svc.operator(), t.token, sender, receiver, units))
+    op = svc.operator()
+    payload = {"from": sender, "to": receiver, "amount": str(units), "reason": reason}
+    hook = audit_hook(requested_by or op.actor, "tokenization.forcedTransfer", f"token:{t.token}", payload)
+    token_abi = artifacts.abi("Token")
+    receipt = op.transact(t.token, token_abi, "forcedTransfer", [sender, receiver, units], on_mined=hook)
+    return movement_of(svc, receipt)
 
 
 def issue(svc: OnchainService, symbol: str, wallet: str, units: int) -> MovementView:

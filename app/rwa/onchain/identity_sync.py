@@ -7,7 +7,9 @@ one, nor while no asset is tokenized."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Callable
+
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.rwa.models import Identity
@@ -49,6 +51,19 @@ def sync_identity(svc: OnchainService, identity_id: int) -> str | None:
     address = identities.ensure_identity(op, platform, subject)
     _register(svc, assets, live, address, country)
     return "claim"
+
+
+def session_hook(svc: OnchainService) -> Callable[[Session, int], None]:
+    """The registry's identity hook (``registry.identities.IDENTITY_HOOKS``): once the session commits the
+    change, ``sync_identity`` brings the chain in line in the same request (its error is the request's)."""
+
+    def hook(session: Session, identity_id: int) -> None:
+        def after(_: Session) -> None:
+            sync_identity(svc, identity_id)
+
+        event.listen(session, "after_commit", after, once=True)
+
+    return hook
 
 
 def _register(

@@ -54,6 +54,18 @@ def refuse_if_tokenized(session: Session, asset: Asset, action: str) -> None:
         raise AssetTokenized(asset.symbol, action)
 
 
+def tokenized_id(session: Session, asset_id: int) -> bool:
+    return session.get(OnchainAsset, asset_id) is not None
+
+
+def refuse_tokenized_id(session: Session, asset_id: int) -> None:
+    """``refuse_if_tokenized`` by the asset's id (the ledger's row locks): a registry-side write of a
+    tokenized asset's holdings is refused, whichever service attempts it."""
+    if session.get(OnchainAsset, asset_id) is not None:
+        symbol = session.scalar(select(Asset.symbol).where(Asset.id == asset_id))
+        raise AssetTokenized(str(symbol), "move its units or change its freezes itself")
+
+
 def all_tokenized(session: Session) -> list[Tokenized]:
     rows = session.execute(
         select(OnchainAsset, Asset.symbol).join(Asset, Asset.id == OnchainAsset.asset_id)

@@ -38,6 +38,7 @@ class Permission(enum.StrEnum):
     ASSET_CREATE = "asset:create"
     ASSET_MANAGE = "asset:manage"  # status draft/active/redeemed, compliance rules   [asset-scoped]
     ASSET_PAUSE = "asset:pause"  # active <-> paused                                [asset-scoped]
+    TOKENIZE = "asset:tokenize"  # its T-REX token on our chain becomes its book      [asset-scoped]
     LEDGER_READ = "ledger:read"  # holdings and movements                            [asset-scoped]
     SUPPLY = "ledger:supply"  # issue and redeem                                     [asset-scoped]
     TRANSFER_CHECK = "ledger:check"  # the can-transfer pre-check                    [asset-scoped]
@@ -80,7 +81,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission) - {P.TRANSFER},
     Role.ISSUER: _EVERYONE
     | _OPERATOR
-    | {P.ASSET_CREATE, P.ASSET_MANAGE, P.DOCS_WRITE, P.ISSUER_READ, P.COLLATERAL_WRITE},
+    | {P.ASSET_CREATE, P.ASSET_MANAGE, P.TOKENIZE, P.DOCS_WRITE, P.ISSUER_READ, P.COLLATERAL_WRITE},
     # ERC-3643 agents: mint/burn, pause, freeze, forced transfer, recovery; not the rules nor the documents
     Role.AGENT: _EVERYONE | _OPERATOR,
     Role.AUDITOR: _EVERYONE

@@ -14,6 +14,16 @@ from app.rwa.models import Identity, Wallet
 from app.rwa.registry import iso
 from app.rwa.repo import addr, begin_write, identity_by_id, issuer_by_id, utcnow
 
+# session.info key: callables (session, identity_id) told of every onboarding, KYC change and new wallet
+# (the server registers the on-chain mode's, which brings the identity's ONCHAINID claim and wallet
+# registrations in line once the session commits); the registry imports nothing of them
+IDENTITY_HOOKS = "identity_hooks"
+
+
+def changed(session: Session, identity_id: int) -> None:
+    for hook in session.info.get(IDENTITY_HOOKS, ()):
+        hook(session, identity_id)
+
 
 def _validate(country: int, category: str, kyc_status: str, kyc_expires_at: datetime | None) -> None:
     if isinstance(country, bool) or not isinstance(country, int) or not iso.is_country(country):
@@ -83,6 +93,7 @@ def create_identity(
             "onboarded_by_issuer_id": issuer_id,
         },
     )
+    changed(session, identity.id)
     return identity
 
 
@@ -121,6 +132,7 @@ def update_kyc(
         subject=f"identity:{identity.id}",
         payload={"before": before, "after": after},
     )
+    changed(session, identity.id)
     return identity
 
 
@@ -139,6 +151,7 @@ def add_wallet(session: Session, *, actor: str, identity_id: int, address: str) 
         subject=f"identity:{identity.id}",
         payload={"wallet": address},
     )
+    changed(session, identity.id)
     return wallet
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import PrincipalDep, SessionDep, allow
+from app.api.deps import OnchainDep, PrincipalDep, SessionDep, allow
 from app.api.schemas.registry import (
     AssetIn,
     AssetOut,
@@ -15,9 +15,12 @@ from app.api.schemas.registry import (
     RulesIn,
     StatusIn,
 )
-from app.rwa.domain import Role
+from app.rwa.domain import AssetStatus, Role
 from app.rwa.errors import InvalidInput, PermissionDenied
 from app.rwa.ledger import movements
+from app.rwa.onchain import actions
+from app.rwa.onchain.errors import AssetTokenized
+from app.rwa.onchain.mode import tokenized
 from app.rwa.registry import assets
 from app.rwa.registry.access import Permission, status_permission
 from app.rwa.registry.assets import RulesInput
@@ -54,15 +57,28 @@ def get_asset(symbol: str, session: SessionDep, who: PrincipalDep) -> object:
 
 
 @router.post("/{symbol}/status", response_model=AssetOut, dependencies=allow(Permission.ASSET_PAUSE))
-def set_status(symbol: str, body: StatusIn, session: SessionDep, who: PrincipalDep) -> object:
+def set_status(
+    symbol: str, body: StatusIn, session: SessionDep, who: PrincipalDep, onchain: OnchainDep
+) -> object:
+    """A tokenized asset pauses and resumes through its token (``pause`` / ``unpause``, signed by the
+    operator; the registry follows the block); its other status changes are refused."""
     asset = asset_by_symbol(session, symbol)
     who.require(status_permission(asset.status, body.status), asset)
+    if tokenized(session, asset):
+        if {asset.status, body.status} != {AssetStatus.ACTIVE, AssetStatus.PAUSED}:
+            raise AssetTokenized(asset.symbol, f"move it from {asset.status} to {body.status}")
+        actions.set_paused(onchain, asset.symbol, body.status == AssetStatus.PAUSED)
+        session.expire_all()
+        return asset_by_symbol(session, symbol)
     return assets.set_status(session, actor=who.actor, symbol=symbol, status=body.status)
 
 
 @router.put("/{symbol}/rules", response_model=AssetOut, dependencies=allow(Permission.ASSET_MANAGE))
 def set_rules(symbol: str, body: RulesIn, session: SessionDep, who: PrincipalDep) -> object:
-    who.require(Permission.ASSET_MANAGE, asset_by_symbol(session, symbol))
+    asset = asset_by_symbol(session, symbol)
+    who.require(Permission.ASSET_MANAGE, asset)
+    if tokenized(session, asset):  # its token's compliance modules would not follow
+        raise AssetTokenized(asset.symbol, "change its rules off-chain")
     rules = _rules(body)
     assert rules is not None
     return assets.set_rules(session, actor=who.actor, symbol=symbol, rules=rules)

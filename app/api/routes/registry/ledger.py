@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from app.api.deps import CommitterDep, PrincipalDep, RequireInGroup, SessionDep, allow
+from app.api.deps import CommitterDep, OnchainDep, PrincipalDep, RequireInGroup, SessionDep, allow
 from app.api.schemas.registry import (
     BatchIn,
     ForcedTransferIn,
@@ -22,6 +22,8 @@ from app.api.schemas.registry import (
 from app.rwa.ledger import agent, settlement
 from app.rwa.ledger import transfers as ledger
 from app.rwa.ledger.group_commit import KeyedTransfer
+from app.rwa.onchain import actions
+from app.rwa.onchain.mode import tokenized
 from app.rwa.registry import access, identities, identity_access
 from app.rwa.registry.access import Permission
 from app.rwa.repo import asset_by_symbol
@@ -30,14 +32,24 @@ router = APIRouter(prefix="/assets/{symbol}", tags=["ledger"])
 
 
 @router.post("/issue", status_code=201, response_model=MovementOut, dependencies=allow(Permission.SUPPLY))
-def issue(symbol: str, body: SupplyIn, session: SessionDep, who: PrincipalDep) -> object:
-    who.require(Permission.SUPPLY, asset_by_symbol(session, symbol))
+def issue(symbol: str, body: SupplyIn, session: SessionDep, who: PrincipalDep, onchain: OnchainDep) -> object:
+    """A tokenized asset's issue is the token's ``mint``, signed by the operator (the registry's rules and
+    cap checked first); the registry follows the block."""
+    asset = asset_by_symbol(session, symbol)
+    who.require(Permission.SUPPLY, asset)
+    if tokenized(session, asset):
+        return actions.issue(onchain, asset.symbol, body.wallet, body.units)
     return ledger.issue(session, actor=who.actor, symbol=symbol, wallet=body.wallet, units=body.units)
 
 
 @router.post("/redeem", status_code=201, response_model=MovementOut, dependencies=allow(Permission.SUPPLY))
-def redeem(symbol: str, body: SupplyIn, session: SessionDep, who: PrincipalDep) -> object:
-    who.require(Permission.SUPPLY, asset_by_symbol(session, symbol))
+def redeem(
+    symbol: str, body: SupplyIn, session: SessionDep, who: PrincipalDep, onchain: OnchainDep
+) -> object:
+    asset = asset_by_symbol(session, symbol)
+    who.require(Permission.SUPPLY, asset)
+    if tokenized(session, asset):
+        return actions.redeem(onchain, asset.symbol, body.wallet, body.units)
     return ledger.redeem(session, actor=who.actor, symbol=symbol, wallet=body.wallet, units=body.units)
 
 
@@ -84,8 +96,13 @@ def transfer_batch(symbol: str, body: BatchIn, session: SessionDep, who: Princip
 @router.post(
     "/forced-transfers", status_code=201, response_model=MovementOut, dependencies=allow(Permission.ENFORCE)
 )
-def forced_transfer(symbol: str, body: ForcedTransferIn, session: SessionDep, who: PrincipalDep) -> object:
-    who.require(Permission.ENFORCE, asset_by_symbol(session, symbol))
+def forced_transfer(
+    symbol: str, body: ForcedTransferIn, session: SessionDep, who: PrincipalDep, onchain: OnchainDep
+) -> object:
+    asset = asset_by_symbol(session, symbol)
+    who.require(Permission.ENFORCE, asset)
+    if tokenized(session, asset):  # the token's forcedTransfer, signed by the operator
+        return actions.forced_transfer(onchain, asset.symbol, body.sender, body.receiver, body.units)
     return agent.forced_transfer(
         session,
         actor=who.actor,
@@ -97,32 +114,46 @@ def forced_transfer(symbol: str, body: ForcedTransferIn, session: SessionDep, wh
     )
 
 
-def _freeze(symbol: str, body: FreezeIn, session: SessionDep, who: PrincipalDep, frozen: bool) -> object:
-    who.require(Permission.ENFORCE, asset_by_symbol(session, symbol))
+def _freeze(
+    symbol: str, body: FreezeIn, session: SessionDep, who: PrincipalDep, onchain: OnchainDep, frozen: bool
+) -> object:
+    asset = asset_by_symbol(session, symbol)
+    who.require(Permission.ENFORCE, asset)
+    if tokenized(session, asset):  # setAddressFrozen / (un)freezePartialTokens, signed by the operator
+        return actions.freeze(onchain, asset.symbol, body.wallet, frozen=frozen, units=body.units)
     return agent.set_frozen(
         session, actor=who.actor, symbol=symbol, wallet=body.wallet, frozen=frozen, units=body.units
     )
 
 
 @router.post("/freeze", response_model=PositionOut, dependencies=allow(Permission.ENFORCE))
-def freeze(symbol: str, body: FreezeIn, session: SessionDep, who: PrincipalDep) -> object:
+def freeze(
+    symbol: str, body: FreezeIn, session: SessionDep, who: PrincipalDep, onchain: OnchainDep
+) -> object:
     """ERC-3643 setAddressFrozen (no `units`) or freezePartialTokens (`units`) for this asset."""
-    return _freeze(symbol, body, session, who, True)
+    return _freeze(symbol, body, session, who, onchain, True)
 
 
 @router.post("/unfreeze", response_model=PositionOut, dependencies=allow(Permission.ENFORCE))
-def unfreeze(symbol: str, body: FreezeIn, session: SessionDep, who: PrincipalDep) -> object:
-    return _freeze(symbol, body, session, who, False)
+def unfreeze(
+    symbol: str, body: FreezeIn, session: SessionDep, who: PrincipalDep, onchain: OnchainDep
+) -> object:
+    return _freeze(symbol, body, session, who, onchain, False)
 
 
 @router.post("/recovery", status_code=201, response_model=MovementOut, dependencies=allow(Permission.ENFORCE))
-def recovery(symbol: str, body: RecoveryIn, session: SessionDep, who: PrincipalDep) -> object:
+def recovery(
+    symbol: str, body: RecoveryIn, session: SessionDep, who: PrincipalDep, onchain: OnchainDep
+) -> object:
     """ERC-3643 recoveryAddress: a lost wallet's units, frozen units and freeze move to a new wallet.
 
     A new wallet not yet registered is registered to the lost wallet's identity: that changes the identity
     (for every asset), so only its stewards may (the onboarding issuer, its assets' agents, an admin)."""
-    who.require(Permission.ENFORCE, asset_by_symbol(session, symbol))
+    asset = asset_by_symbol(session, symbol)
+    who.require(Permission.ENFORCE, asset)
     owner = identities.identity_of_wallet(session, body.lost_wallet)
     if owner is not None and identities.identity_of_wallet(session, body.new_wallet) is None:
         identity_access.require_steward(session, who, owner)
+    if tokenized(session, asset):  # the token's recoveryAddress, signed by the operator
+        return actions.recover(onchain, asset.symbol, body.lost_wallet, body.new_wallet)
     return agent.recover(session, actor=who.actor, symbol=symbol, lost=body.lost_wallet, new=body.new_wallet)
