@@ -70,7 +70,7 @@ class Chain(ChainAPI):
                 )
                 genesis_mod.remember(conn, self.genesis, genesis.hash)
             self.store.committed()
-        self._chain = py_chain  # py-evm's chain object: for the node's own parts and tests, never its users
+        self._chain = py_chain  # py-evm's chain object: for tests that reach into py-evm, never the service
         self.reader = ChainReader(engine, settings, self.lock, py_chain, self.store)
         self.calls = CallRunner(self.reader, self.store, self.chain_id, settings)
         keys = {a.address: a.account for a in self.accounts}
