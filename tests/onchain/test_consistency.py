@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from eth_abi import encode
@@ -17,8 +18,9 @@ from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
 from app.cli import app as cli
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import make_sessionmaker
+from app.main import create_app
 from app.rwa.alerts.models import Alert
 from app.rwa.audit.models import AuditEntry
 from app.rwa.models import Wallet
@@ -29,6 +31,7 @@ from app.rwa.onchain.mode import Tokenized
 from app.rwa.onchain.tokenize import tokenize
 from app.rwa.tokenization import identities as onchain_ids
 from tests.onchain.world import ACTOR, DE, FR, US, OnchainWorld, world_on
+from tests.rwa.conftest import TestClient  # imported there without starlette's httpx2 warning
 
 # T-REX 4.1.6's Token storage (contracts/token/Token.sol: `Token is IToken, AgentRoleUpgradeable,
 # TokenStorage`), from OpenZeppelin upgradeable 4.x: Initializable's _initialized/_initializing share slot 0,
@@ -305,3 +308,15 @@ def test_the_command_reports_raises_and_repair_prints_without_changing_anything(
         assert clean.exit_code == 1 and "not tokenized: NOPE" in clean.output
     finally:
         get_settings.cache_clear()
+
+
+def test_the_server_runs_the_periodic_check_when_configured(sqlite_url: str, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    on = Settings(database_url=sqlite_url, data_dir=data, consistency_interval_s=30)  # type: ignore[call-arg]
+    with TestClient(create_app(on)) as client:
+        watch = client.app.state.consistency  # type: ignore[attr-defined]
+        assert isinstance(watch, ConsistencyWatch) and watch.running
+    assert not watch.running  # stopped with the server
+    off = Settings(database_url=sqlite_url, data_dir=data, consistency_interval_s=0)  # type: ignore[call-arg]
+    with TestClient(create_app(off)) as client:
+        assert client.app.state.consistency is None  # type: ignore[attr-defined]

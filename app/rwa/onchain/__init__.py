@@ -8,8 +8,8 @@ block hook indexing the tokens' events into holdings, movements and audit entrie
 database transaction (``indexer``), the journal that lets a chain rewind restore the registry (``journal``),
 agent actions signed by the operator (``actions``), the registry identities' KYC and wallets kept on-chain
 (``identity_sync``), the handle on the chain (``service``), errors and tables (``errors``, ``models``).
-consistency: the registry against the chain, asset by asset (``aurigraph check consistency`` and a periodic
-task); repair: the corrective operations it prints for an operator, never applied.
+``consistency`` (a sub-package): the registry against each token at one block (``aurigraph check
+consistency`` and the server's periodic task), alerts, and the corrective operations it prints, never applied.
 
 May import: app.rwa's registry (models, services, compliance rules, audit), app.rwa.tokenization (the
 operator, platform, identities, tokens, agent), app.evm (the chain, records), app.config, app.db. Never

@@ -28,6 +28,10 @@ class ConsistencyWatch:
         self._thread = threading.Thread(target=self._run, name="consistency", daemon=True)
         self.last: Report | None = None
 
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def start(self) -> ConsistencyWatch:
         self._thread.start()
         return self
