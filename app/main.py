@@ -99,6 +99,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.consistency = ConsistencyWatch(
                 chain, app.state.sessionmaker, settings.consistency_interval_s
             ).start()
+        # KYC that lapsed in the registry loses its claim on-chain (at the consistency checks' cadence)
+        app.state.kyc_expiry = None
+        if settings.consistency_interval_s > 0:
+            app.state.kyc_expiry = identity_sync.ExpiryWatch(
+                app.state.onchain, settings.consistency_interval_s
+            ).start()
         if settings.block_interval > 0:
             chain.set_interval(settings.block_interval)
         # what start-up built (modules, py-evm's opcode tables, the state cache) lives as long as the
@@ -111,6 +117,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.valuation.close()
             if app.state.consistency is not None:
                 app.state.consistency.close()
+            if app.state.kyc_expiry is not None:
+                app.state.kyc_expiry.close()
             app.state.rpc_pool.shutdown(wait=True, cancel_futures=True)
             app.state.committer.close()
             app.state.webhooks.close()

@@ -127,19 +127,38 @@ def _play(server: ServerProcess, admin_token: str, tmp_path: Path) -> None:
     issuer("POST", "/v1/assets/RHB-1/issue", 201, json={"wallet": alice.address, "units": "30000"})
     issuer("POST", "/v1/assets/RHB-1/issue", 201, json={"wallet": bob.address, "units": "10000"})
 
-    # an investor may not tokenize; the issuer does
+    w3 = Web3(Web3.HTTPProvider(server.url))
     investor = Client(
         server.url,
         admin(
             "POST", "/v1/keys", 201, json={"name": "a", "role": "investor", "identity_id": people["alice"]}
         )["token"],
     )
+    # a rule the suite cannot express: refused, naming it, before anything is deployed
+    issuer(
+        "POST",
+        "/v1/assets",
+        201,
+        json={
+            "symbol": "CAT-1",
+            "name": "Professionals only",
+            "asset_class": "fund",
+            "jurisdiction": "DE",
+            "currency": "EUR",
+            "rules": {"allowed_categories": ["professional"]},
+        },
+    )
+    issuer("POST", "/v1/assets/CAT-1/status", json={"status": "active"})
+    head = w3.eth.block_number
+    refused = issuer("POST", "/v1/assets/CAT-1/tokenize", 422)
+    assert refused["code"] == "RULE_NOT_EXPRESSIBLE" and "allowed_categories" in refused["detail"]
+    assert w3.eth.block_number == head
+    # an investor may not tokenize; the issuer does, once
     investor("POST", "/v1/assets/RHB-1/tokenize", 403)
     t = issuer("POST", "/v1/assets/RHB-1/tokenize", 201)
     assert t["symbol"] == "RHB-1"
     issuer("POST", "/v1/assets/RHB-1/tokenize", 409)
 
-    w3 = Web3(Web3.HTTPProvider(server.url))
     token = w3.eth.contract(address=Web3.to_checksum_address(t["token"]), abi=artifacts.abi("Token"))
 
     def register() -> dict[str, int]:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from web3.exceptions import Web3RPCError
 
 from app.evm.storage.models import ContractRow
@@ -18,7 +18,7 @@ from app.rwa.domain import Restriction
 from app.rwa.errors import ComplianceViolation
 from app.rwa.ledger import agent as registry_agent
 from app.rwa.ledger import transfers as ledger
-from app.rwa.models import Movement
+from app.rwa.models import Identity, Movement
 from app.rwa.onchain import actions, identity_sync
 from app.rwa.onchain.errors import AssetTokenized, RuleNotExpressible, TokenizeRefused
 from app.rwa.onchain.mode import refuse_if_tokenized, tokenized
@@ -257,6 +257,26 @@ def test_kyc_revocation_removes_the_claim_on_chain(world: OnchainWorld, gold: di
         )
     assert identity_sync.sync_identity(world.svc, ident) == "claim"
     assert identities.is_verified(op, t.identity_registry, erin.address.lower())
+
+
+def test_a_lapsed_kyc_loses_its_claim_on_chain(world: OnchainWorld, gold: dict[str, object]) -> None:
+    t, erin = gold["t"], gold["erin"]
+    op = world.svc.operator()
+    ident = _identity_id(world, erin.address)
+    assert identity_sync.expire_claims(world.svc) == []  # every claim still stands
+    with world.session() as s, s.begin():  # the KYC lapses with time, no request involved
+        s.execute(
+            update(Identity)
+            .where(Identity.id == ident)
+            .values(kyc_expires_at=datetime.now(UTC) - timedelta(1))
+        )
+    assert identity_sync.expire_claims(world.svc) == [ident]
+    assert not identities.is_verified(op, t.identity_registry, erin.address.lower())
+    with world.session() as s:
+        verdict = ledger.can_transfer(s, "GOLD", gold["alice"].address, erin.address, 10)
+    assert verdict.restriction is Restriction.RECEIVER_KYC_EXPIRED
+    assert world.send(gold["alice"], t.token, "transfer", erin.address, 10)["status"] == 0
+    assert identity_sync.expire_claims(world.svc) == []  # nothing left to remove
 
 
 def test_registry_side_writes_of_a_tokenized_asset_are_refused(

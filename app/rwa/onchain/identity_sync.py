@@ -7,16 +7,23 @@ one, nor while no asset is tokenized."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 
-from sqlalchemy import event, select
+from sqlalchemy import and_, event, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.rwa.domain import KycStatus
 from app.rwa.models import Identity
 from app.rwa.onchain.mode import Tokenized, all_tokenized
 from app.rwa.onchain.service import OnchainService
 from app.rwa.tokenization import identities
 from app.rwa.tokenization.identities import KycSubject
+from app.rwa.tokenization.models import OnchainIdentity
+
+log = logging.getLogger(__name__)
 
 
 def sync_identity(svc: OnchainService, identity_id: int) -> str | None:
@@ -51,6 +58,59 @@ def sync_identity(svc: OnchainService, identity_id: int) -> str | None:
     address = identities.ensure_identity(op, platform, subject)
     _register(svc, assets, live, address, country)
     return "claim"
+
+
+def expire_claims(svc: OnchainService, now: datetime | None = None) -> list[int]:
+    """Remove the KYC claim of every identity with an ONCHAINID whose registry KYC is no longer verified
+    or has expired by ``now`` (the chain enforces expiry by the claim's absence); returns their ids."""
+    now = now or datetime.now(UTC)
+    with Session(svc.engine) as session:
+        rows = session.execute(
+            select(Identity.id, OnchainIdentity.address)
+            .join(OnchainIdentity, OnchainIdentity.identity_id == Identity.id)
+            .where(
+                or_(
+                    Identity.kyc_status != KycStatus.VERIFIED,
+                    and_(Identity.kyc_expires_at.is_not(None), Identity.kyc_expires_at <= now),
+                )
+            )
+            .order_by(Identity.id)
+        ).all()
+    platform = svc.platform(deploy=False)
+    if not rows or platform is None:
+        return []
+    op = svc.operator()
+    done = []
+    for identity_id, address in rows:
+        if identities.revoke_kyc_claim(op, platform, "0x" + bytes(address).hex(), identity_id=identity_id):
+            done.append(identity_id)
+    return done
+
+
+class ExpiryWatch:
+    """``expire_claims`` every ``interval_s`` on a thread of its own (the server runs it)."""
+
+    def __init__(self, svc: OnchainService, interval_s: float) -> None:
+        self.svc = svc
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kyc-expiry", daemon=True)
+
+    def start(self) -> ExpiryWatch:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                expire_claims(self.svc)
+            except Exception:  # logged; the next round tries again
+                log.exception("removing expired KYC claims failed")
 
 
 def session_hook(svc: OnchainService) -> Callable[[Session, int], None]:
