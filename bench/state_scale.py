@@ -192,6 +192,9 @@ def time_calls(c: rl.Client, world: World, n: int, rng: random.Random) -> dict[s
 
 def time_transfers(c: rl.Client, world: World, n: int, rng: random.Random) -> dict[str, float]:
     nonce = int(c.call("eth_getTransactionCount", world.sender.address, "latest"), 16)
+    # the set-up's full blocks raise the base fee block after block: pay what the chain asks now
+    base_fee = int(c.call("eth_getBlockByNumber", "latest", False)["baseFeePerGas"], 16)
+    max_fee = max(rl.MAX_FEE, 2 * base_fee + rl.TIP)
     signed = []
     for i in range(n):
         k = rng.randrange(len(world.tokens))
@@ -200,7 +203,7 @@ def time_transfers(c: rl.Client, world: World, n: int, rng: random.Random) -> di
             "type": 2,
             "chainId": rl.CHAIN_ID,
             "nonce": nonce + i,
-            "maxFeePerGas": rl.MAX_FEE,
+            "maxFeePerGas": max_fee,
             "maxPriorityFeePerGas": rl.TIP,
             "gas": rl.TRANSFER_GAS,
             "value": 0,

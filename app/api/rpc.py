@@ -74,23 +74,38 @@ def respond(payload: Any, settings: Any, rpc: Any) -> tuple[int, bytes | None]:
     return 200, orjson.dumps(result)
 
 
+LATER = object()  # ``on_loop``: this request needs a worker thread
+
+
+def on_loop(rpc: Any, payload: Any) -> Any:
+    """The answer to one request when it can be given on the event loop at once, else ``LATER``. Requests
+    that ``Rpc.instant`` says need neither lock nor database (constants, the head's number, a receipt just
+    mined); account and storage reads of the latest block from the committed head's state
+    (``Rpc.read_now``); a plain ``eth_call`` that ``Rpc.call_now`` can finish within 10 ms while no block is
+    being mined (a longer one goes to a thread and runs again there). The hop to a thread costs about
+    0.2 ms a request when the machine is quiet, and far more when it is not (bench/rpc_latency.py)."""
+    if rpc.instant(payload):
+        return rpc.handle(payload)
+    for fast in (rpc.read_now, rpc.call_now):
+        now = fast(payload)
+        if now is not None:
+            return now
+    return LATER
+
+
 async def answer_off_loop(body: bytes | None, state: Any) -> tuple[int, bytes | None]:
     """``answer``, with the work on the JSON-RPC threads rather than the event loop: a call that runs for
     seconds (up to ``call_timeout_s``) or a block's commit must not hold up every other request of the
-    server, REST and WebSocket included. Chain work stays serialized by the chain's own lock. Requests
-    that ``Rpc.instant`` says need neither lock nor database (constants, the head's number, a receipt
-    just mined) are answered on the loop itself: the hop to a thread costs about 0.2 ms a request here, as
-    much as the rest of such a request. So is a plain ``eth_call`` that ``Rpc.call_now`` can finish within
-    10 ms while no block is being mined; a longer one goes to a thread and runs again there."""
+    server, REST and WebSocket included. Chain work stays serialized by the chain's own lock. What
+    ``on_loop`` can answer at once is answered on the loop itself."""
     parsed = _parse(body, state.settings)
     if isinstance(parsed, tuple):
         return parsed
     payload = parsed.payload
-    if state.rpc.instant(payload):
-        return respond(payload, state.settings, state.rpc)
-    now = state.rpc.call_now(payload)
-    if now is not None:
-        return 200, orjson.dumps(now)
+    if not isinstance(payload, list):
+        now = on_loop(state.rpc, payload)
+        if now is not LATER:
+            return (204, None) if now is None else (200, orjson.dumps(now))
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(state.rpc_pool, respond, payload, state.settings, state.rpc)
 

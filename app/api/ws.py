@@ -14,6 +14,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from app.api.origins import origin_allowed
+from app.api.rpc import LATER, on_loop
 from app.evm.errors import EvmError
 
 router = APIRouter()
@@ -101,7 +102,8 @@ async def _handle(state: Any, conn: _Connection, text: str | bytes) -> Any:
 async def _one(state: Any, conn: _Connection, req: Any) -> Any:
     method = req.get("method") if isinstance(req, dict) else None
     if method not in ("eth_subscribe", "eth_unsubscribe"):
-        return await run_in_threadpool(state.rpc.handle, req)
+        now = on_loop(state.rpc, req)  # as over HTTP: what needs no thread is answered at once
+        return await run_in_threadpool(state.rpc.handle, req) if now is LATER else now
     rid, params = req.get("id"), req.get("params") or []
     try:
         if not isinstance(params, list) or not params:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from app.evm.errors import EvmError
     from app.evm.execution.accesslist import AccessListResult
     from app.evm.execution.call_context import CallOutcome, StateOverride
+    from app.evm.execution.head_state import HeadState
     from app.evm.execution.proofs import AccountProof
     from app.evm.node.genesis.accounts import DevAccount
     from app.evm.storage.records import BlockRecord, LogRecord, TxRecord
@@ -76,6 +77,12 @@ class ChainAPI(ABC):
     @abstractmethod
     def cached_head(self) -> Any | None:
         """The head's header when it is at hand (not while a block is being mined): never waits."""
+
+    @abstractmethod
+    def head_state(self) -> HeadState:
+        """The newest committed block's accounts and storage (balance, nonce, code, storage), read without
+        the lock from committed trie nodes; replaced after every committed block and every rewind, so one
+        object always answers as of one block (app/evm/execution/head_state.py)."""
 
     @abstractmethod
     def header(self, number: int) -> Any:

@@ -121,6 +121,27 @@ class SqlStateStore(BaseAtomicDB):
         self._complete = True
         return True
 
+    def committed_node(self, key: bytes, in_memory_only: bool = False) -> bytes | None:
+        """A committed value, never the overlay of a block being built: for readers that hold no lock
+        (``HeadState``). None when the key is absent, or with ``in_memory_only`` when only the table has it.
+        A row read from the table is cached only when found, so a reader can never cache a key as absent
+        that a block commits meanwhile."""
+        value = self._cache.get(key, _UNKNOWN)
+        if value is _UNKNOWN:
+            if self._complete or in_memory_only:
+                return None
+            with self._reader_lock:
+                if self._reader is None:
+                    self._reader = self._engine.connect()
+                try:
+                    row = self._reader.execute(select(KeyValue.value).where(KeyValue.key == key)).first()
+                finally:
+                    self._reader.rollback()
+            if row is None:
+                return None
+            value = self._cache.setdefault(key, bytes(row[0]))
+        return None if value is _ABSENT else value  # type: ignore[return-value]
+
     def drop_cache(self) -> None:
         self._cache.clear()
         self._complete = False

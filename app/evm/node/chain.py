@@ -21,6 +21,7 @@ from app.evm.errors import EvmError, InvalidParams
 from app.evm.execution import pyevm
 from app.evm.execution.accesslist import AccessListResult
 from app.evm.execution.call_context import CallOutcome, StateOverride
+from app.evm.execution.head_state import HeadState
 from app.evm.execution.proofs import AccountProof
 from app.evm.execution.state_store import SqlStateStore
 from app.evm.node import genesis as genesis_mod
@@ -94,6 +95,9 @@ class Chain(ChainAPI):
 
     def cached_head(self) -> Any | None:
         return self.reader.cached_head()
+
+    def head_state(self) -> HeadState:
+        return self.reader.head_state()
 
     def header(self, number: int) -> Any:
         return self.reader.header(number)

@@ -17,6 +17,7 @@ from app.config import Settings
 from app.evm.abc import LogQuery
 from app.evm.errors import BlockNotFound, InvalidParams
 from app.evm.execution import pyevm
+from app.evm.execution.head_state import HeadState
 from app.evm.execution.proofs import AccountProof, account_proof
 from app.evm.execution.state_store import SqlStateStore
 from app.evm.storage import records
@@ -38,7 +39,10 @@ class ChainReader:
         self._recent: OrderedDict[bytes, TxRecord] = OrderedDict()
         self._head: Any = None
         # the newest committed block's number, readable without the lock (eth_blockNumber on the event loop)
-        self.head_number: int = py_chain.get_canonical_head().block_number
+        committed = py_chain.get_canonical_head()
+        self.head_number: int = committed.block_number
+        # its accounts and storage, readable without the lock: replaced only once a block has committed
+        self._head_state = HeadState(committed, store.committed_node)
 
     # -- heads and state --------------------------------------------------------------------------------
     @property
@@ -51,6 +55,9 @@ class ChainReader:
 
     def cached_head(self) -> Any | None:
         return self._head
+
+    def head_state(self) -> HeadState:
+        return self._head_state
 
     def header(self, number: int) -> Any:
         with self.lock:
@@ -137,13 +144,16 @@ class ChainReader:
         """A block committed: it is the head, and its transactions are recent."""
         self._head = header
         self.head_number = header.block_number
+        self._head_state = HeadState(header, self.store.committed_node)
         for t in txs:
             self._recent[t.hash] = t
         while len(self._recent) > _RECENT:
             self._recent.popitem(last=False)
 
     def rewound(self, number: int) -> None:
-        """The chain was rewound to block ``number``: nothing mined lately is there any more."""
+        """The chain was rewound to block ``number``: nothing mined lately is there any more. (The writer
+        calls this under the chain lock once the rewind committed.)"""
         self._head = None
         self.head_number = number
+        self._head_state = HeadState(self.py_chain.get_canonical_head(), self.store.committed_node)
         self._recent.clear()

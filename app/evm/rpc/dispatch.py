@@ -14,7 +14,7 @@ from app.evm import hexcodec
 from app.evm.abc import ChainAPI
 from app.evm.errors import EvmError, InvalidParams
 from app.evm.rpc.dev import DevMethods
-from app.evm.rpc.eth import EthMethods, call_output
+from app.evm.rpc.eth import AT_HEAD, HEAD_READS, EthMethods, call_output, head_read
 from app.evm.rpc.filters import FilterRegistry
 
 log = logging.getLogger(__name__)
@@ -207,6 +207,34 @@ class Rpc(EthMethods, DebugMethods, DevMethods):
             else:
                 out[k] = {"jsonrpc": "2.0", "id": rid, "result": "0x" + res.hex()}
         return [o for k, o in enumerate(out) if "id" in reqs[k]]
+
+    def read_now(self, req: Any) -> dict[str, Any] | None:
+        """The answer to eth_getBalance, eth_getTransactionCount, eth_getCode or eth_getStorageAt of the
+        latest block from the committed head's state (``ChainAPI.head_state``), on the caller's thread (a
+        server's event loop): no chain lock, no py-evm state, no database. None when it cannot be given so
+        (another block, the pending nonce, a trie node only in the database, a malformed request or a
+        notification): the caller hands the request to a worker thread, which answers it as always."""
+        method = req.get("method") if isinstance(req, dict) else None
+        if not isinstance(method, str) or method not in HEAD_READS or method not in self.methods:
+            return None
+        params = req.get("params")
+        width = 3 if method == "eth_getStorageAt" else 2
+        if req.get("jsonrpc") != "2.0" or "id" not in req or not isinstance(params, list):
+            return None
+        if not width - 1 <= len(params) <= width:
+            return None
+        tag = params[width - 1] if len(params) == width else None
+        if (tag is not None and tag not in AT_HEAD) or (
+            tag == "pending" and width == 2 and "Count" in method
+        ):
+            return None
+        try:
+            address = hexcodec.address(params[0])
+            slot = hexcodec.quantity(params[1], "storage slot") if width == 3 else None
+            result = head_read(self.chain.head_state(), method, address, slot, in_memory_only=True)
+        except (EvmError, LookupError):
+            return None
+        return {"jsonrpc": "2.0", "id": req["id"], "result": result}
 
     def call_now(self, req: Any) -> dict[str, Any] | None:
         """The answer to a plain ``eth_call`` on the latest block when it can be given at once, on the

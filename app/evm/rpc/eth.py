@@ -13,6 +13,7 @@ from app.evm import hexcodec
 from app.evm.abc import ChainAPI, LogQuery
 from app.evm.errors import EvmError, InvalidParams
 from app.evm.execution.call_context import CallOutcome, StateOverride
+from app.evm.execution.head_state import HeadState, MissingNode
 from app.evm.hexcodec import hex_data, hex_quantity
 from app.evm.node.gas import raise_for
 from app.evm.node.impersonation import decode_stored
@@ -78,6 +79,9 @@ class EthMethods:
     # -- state ------------------------------------------------------------------------------------------
     def rpc_eth_getBalance(self, address: Any, tag: Any = "latest") -> str:
         a = hexcodec.address(address)
+        now = self._at_head("eth_getBalance", a, None, tag)
+        if now is not None:
+            return now
         with self.chain.lock:
             return hex_quantity(self.chain.account_view(self._header(tag)).get_balance(a))
 
@@ -85,20 +89,39 @@ class EthMethods:
         a = hexcodec.address(address)
         if tag == "pending":
             return hex_quantity(self.chain.pending_nonce(a))
+        now = self._at_head("eth_getTransactionCount", a, None, tag)
+        if now is not None:
+            return now
         with self.chain.lock:
             return hex_quantity(self.chain.account_view(self._header(tag)).get_nonce(a))
 
     def rpc_eth_getCode(self, address: Any, tag: Any = "latest") -> str:
         a = hexcodec.address(address)
+        now = self._at_head("eth_getCode", a, None, tag)
+        if now is not None:
+            return now
         with self.chain.lock:
             return "0x" + self.chain.account_view(self._header(tag)).get_code(a).hex()
 
     def rpc_eth_getStorageAt(self, address: Any, slot: Any, tag: Any = "latest") -> str:
         a = hexcodec.address(address)
         key = hexcodec.quantity(slot, "storage slot")
+        now = self._at_head("eth_getStorageAt", a, key, tag)
+        if now is not None:
+            return now
         with self.chain.lock:
             value = self.chain.account_view(self._header(tag)).get_storage(a, key)
         return "0x" + value.to_bytes(32, "big").hex()
+
+    def _at_head(self, method: str, address: bytes, slot: int | None, tag: Any) -> str | None:
+        """The answer from the committed head's state (no lock, no py-evm state) when ``tag`` names the
+        head; None for another block, or when a node of that state is gone (a rewind raced this read)."""
+        if tag is not None and tag not in AT_HEAD:
+            return None
+        try:
+            return head_read(self.chain.head_state(), method, address, slot, in_memory_only=False)
+        except MissingNode:
+            return None
 
     # -- execution --------------------------------------------------------------------------------------
     def rpc_eth_call(self, tx: Any, tag: Any = "latest", overrides: Any = None) -> str:
@@ -326,3 +349,19 @@ def _slots(key: str, acct: dict[str, Any], name: str) -> dict[int, int] | None:
 def call_output(outcome: CallOutcome) -> str:
     raise_for(outcome)
     return "0x" + outcome.output.hex()
+
+
+AT_HEAD = ("latest", "pending", "safe", "finalized")  # block tags that name the newest committed block
+HEAD_READS = frozenset(("eth_getBalance", "eth_getTransactionCount", "eth_getCode", "eth_getStorageAt"))
+
+
+def head_read(state: HeadState, method: str, address: bytes, slot: int | None, in_memory_only: bool) -> str:
+    """One of ``HEAD_READS`` answered from ``state`` (``NotInMemory``/``MissingNode`` when it cannot be)."""
+    if method == "eth_getBalance":
+        return hex_quantity(state.balance(address, in_memory_only))
+    if method == "eth_getTransactionCount":
+        return hex_quantity(state.nonce(address, in_memory_only))
+    if method == "eth_getCode":
+        return "0x" + state.code(address, in_memory_only).hex()
+    assert slot is not None
+    return "0x" + state.storage(address, slot, in_memory_only).to_bytes(32, "big").hex()
