@@ -138,6 +138,7 @@ def consistency(
     from app.config import get_settings
     from app.evm.errors import EvmError
     from app.evm.node.chain import Chain
+    from app.evm.node.writer_lock import WriterLockHeld
     from app.rwa.audit import chain as chain_audit
     from app.rwa.errors import RwaError
     from app.rwa.onchain import service
@@ -147,6 +148,12 @@ def consistency(
     sm = registry_session()
     try:
         chain = Chain(sm.kw["bind"], get_settings())
+    except WriterLockHeld as exc:  # a server runs on this database: it runs the check itself
+        fail(
+            RuntimeError(
+                f"{exc}; the server checks every AURIGRAPH_CONSISTENCY_INTERVAL_S seconds and alerts"
+            )
+        )
     except EvmError as exc:
         fail(exc)
     try:

@@ -320,3 +320,34 @@ def test_the_server_runs_the_periodic_check_when_configured(sqlite_url: str, tmp
     off = Settings(database_url=sqlite_url, data_dir=data, consistency_interval_s=0)  # type: ignore[call-arg]
     with TestClient(create_app(off)) as client:
         assert client.app.state.consistency is None  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"])
+def test_on_postgresql_too(dialect: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    for world in world_on(dialect, tmp_path_factory):
+        erin, frank = world.investor(DE), world.investor(FR)
+        t = tokenized(world, {erin: 30, frank: 20})
+        assert consistency.check(world.chain).differences == ()
+        with world.chain.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE rwa_asset SET issued_units = 49, status = 'paused' WHERE id = :a"),
+                {"a": t.asset_id},
+            )
+        assert consistency.check(world.chain).differences == (
+            Difference(t.symbol, None, "total_supply", 49, 50),
+            Difference(t.symbol, None, "paused", True, False),
+        )
+
+
+def test_the_command_says_so_while_a_server_holds_the_database(
+    world: OnchainWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AURIGRAPH_DATABASE_URL", world.chain.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("AURIGRAPH_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    try:
+        held = CliRunner().invoke(cli, ["check", "consistency"])  # the module's chain is the writer
+    finally:
+        get_settings.cache_clear()
+    assert held.exit_code == 1
+    assert "already the chain writer" in held.output and "AURIGRAPH_CONSISTENCY_INTERVAL_S" in held.output
