@@ -314,7 +314,26 @@ def summarize(path: Path, top: int = 25) -> str:
     def pct(v: int) -> str:
         return f"{100 * v / total:5.1f}%"
 
-    skip = ("Thread.", "_bootstrap", "_run_module", "_run_code", "<module>", "main (", "serve (", "run (")
+    skip = (  # the frames every request sits under: the process, typer, asyncio, uvicorn's protocol
+        "Thread.",
+        "_bootstrap",
+        "_run_module",
+        "_run_code",
+        "<module>",
+        "main (",
+        "serve (",
+        "run (",
+        "Command.",
+        "Typer",
+        "Context.invoke",
+        "get_callback",
+        "_main (",
+        "asyncio_run",
+        "Runner.run",
+        "Server.run",
+        "RequestResponseCycle.run_asgi",
+        "ProxyHeadersMiddleware",
+    )
     lines = [f"profile: {total} busy samples (= 100%)", "  inclusive:"]
     lines += [f"    {pct(v)}  {k}" for k, v in inclusive.most_common(top * 3) if not k.startswith(skip)][:top]
     lines += ["  self, by function:"] + [f"    {pct(v)}  {k}" for k, v in self_fn.most_common(top)]
