@@ -19,13 +19,14 @@ from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from app.rwa import identities, ledger
-from app.rwa.assets import RulesInput
+from app.rwa.ledger import transfers as ledger
 from app.rwa.models import Wallet
 from app.rwa.onchain import actions, identity_sync
 from app.rwa.onchain.consistency import check
 from app.rwa.onchain.mode import Tokenized
 from app.rwa.onchain.tokenize import tokenize
+from app.rwa.registry import identities
+from app.rwa.registry.assets import RulesInput
 from app.rwa.tokenization import artifacts
 from tests.onchain.world import ACTOR, DE, FR, US, OnchainWorld, world_on
 
