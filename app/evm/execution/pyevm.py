@@ -46,6 +46,7 @@ from eth_utils import ValidationError
 from app.evm.errors import ExecutionTimeout
 from app.evm.execution.keccak import use_c_backend
 from app.evm.execution.ordered_trie import ordered_trie_root
+from app.evm.execution.receipt_gas import FloorAwareGasUsed
 
 use_c_backend()
 
@@ -105,7 +106,7 @@ class _State(PragueState):
     deadline = float("inf")  # monotonic time after which the timed opcodes stop a call (see `deadline`)
 
 
-class _VM(PragueVM):
+class _VM(FloorAwareGasUsed, PragueVM):
     _state_class = _State
 
 
@@ -134,7 +135,7 @@ class _TimedState(_State):
     computation_class = _TimedComputation
 
 
-class _CallVM(PragueVM):
+class _CallVM(FloorAwareGasUsed, PragueVM):
     _state_class = _TimedState
 
 
@@ -181,7 +182,7 @@ class _TracedState(_State):
     computation_class = _TracedComputation
 
 
-class _TraceVM(PragueVM):
+class _TraceVM(FloorAwareGasUsed, PragueVM):
     _state_class = _TracedState
 
 
