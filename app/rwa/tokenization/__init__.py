@@ -7,8 +7,10 @@ Owns: the platform operator (``operator``: its configured key, signing and sendi
 contracts (``platform``; table ``tokenization_contract``), ONCHAINIDs and KYC claims (``identities``; table
 ``tokenization_identity``), compliance module configuration (``modules``), token suites (``tokens``), the
 agent's actions (``agent``), the artifacts (``artifacts``), errors (``errors``) and tables (``models``).
-May import: app.evm (chain, contract service, ABI, records), app.rwa's root (errors, iso, models' shapes)
-and app.rwa's audit log, app.config, app.db. Never fastapi, app.api, web3 or py-evm (``eth``).
+May import: app.evm (its ChainAPI, the contract service, ABI, records), app.rwa's errors, the registry's
+ISO codes (``app.rwa.registry.iso``), the audit log, app.config, app.db. Never the ledger, the on-chain
+mode (``app.rwa.onchain`` builds on this package), prices, fastapi, app.api, web3 or py-evm (``eth``):
+import-linter holds it (pyproject.toml).
 
 The API (addresses are 0x-hex strings, amounts int base units; writes return a mined ``Receipt`` or raise
 ``ChainTxReverted`` carrying the suite's reason, e.g. "Transfer not possible"):
