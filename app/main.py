@@ -13,6 +13,7 @@ from app.api import openapi as openapi_doc
 from app.api import routes as rest_routes
 from app.api import rpc as rpc_routes
 from app.api import ws as ws_routes
+from app.api.errors import install_error_handlers
 from app.api.limits import BodyLimit
 from app.api.origins import RestCors
 from app.api.routes.chain import blocks as chain_routes
@@ -22,7 +23,6 @@ from app.api.routes.ops import metrics as metrics_routes
 from app.api.routes.oracles import alerts_ws
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
-from app.errors import install_error_handlers
 from app.evm.node.chain import Chain
 from app.evm.rpc.dispatch import Rpc
 from app.evm.rpc.subscriptions import SubscriptionHub

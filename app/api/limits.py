@@ -18,7 +18,7 @@ from typing import Any
 from anyio import to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import problem, status_and_code
+from app.api.errors import problem, status_and_code
 from app.rwa.errors import NotAuthenticated
 from app.rwa.registry import keys
 

@@ -6,7 +6,7 @@ builds the document once from the routes and then, for every operation:
 
 - `security` (HTTP bearer or the `X-API-Key` header) when the route depends on the API key, none otherwise;
 - each error status it can answer (400, 401, 403, 404, 409, 413, 422, 503 as they apply) with the RFC 9457
-  problem document that app/errors.py really sends, as `application/problem+json`.
+  problem document that app/api/errors.py really sends, as `application/problem+json`.
 
 It imports FastAPI and the API's dependencies only; routes declare their own success bodies."""
 
@@ -32,7 +32,7 @@ SECURITY_SCHEMES = {
     },
     "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "the same API key"},
 }
-# app/errors.py `problem()`: these members always, plus the extras some errors carry
+# app/api/errors.py `problem()`: these members always, plus the extras some errors carry
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
     "description": "RFC 9457 problem details; `code` is stable for clients to branch on",

@@ -116,7 +116,7 @@ async def _one(state: Any, conn: _Connection, req: Any) -> Any:
         sid = state.hub.subscribe(conn, params[0], conn.deliver, query)
         return {"jsonrpc": "2.0", "id": rid, "result": sid}
     except EvmError as exc:
-        return _error(rid, exc.code, exc.message)
+        return _error(rid, exc.rpc_code, exc.message)
 
 
 def _error(rid: Any, code: int, message: str) -> dict[str, Any]:

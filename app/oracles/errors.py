@@ -1,5 +1,5 @@
-"""Errors of the oracles half. Each says what kind of failure it is (``kind``); `app/errors.py` alone maps
-kinds to HTTP statuses.
+"""Errors of the oracles half. Each says what kind of failure it is (``kind``); `app/api/errors.py`
+alone maps kinds to HTTP statuses.
 
 OracleError                       the root
   + UnknownPair (LookupError)     (not_found) no feed configured for a pair
@@ -19,18 +19,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.errors import AppError, Kind
+
 if TYPE_CHECKING:
     from app.oracles.base import Guard
 
 
-class OracleError(Exception):
+class OracleError(AppError):
     """Root of every oracle error."""
 
-    kind = "invalid"
+    kind = Kind.INVALID
+    code = "ORACLE_ERROR"
 
 
 class UnknownPair(OracleError, LookupError):
-    kind = "not_found"
+    kind = Kind.NOT_FOUND
+    code = "UNKNOWN_PAIR"
 
     def __init__(self, pair: str) -> None:
         super().__init__(f"no feed configured for pair {pair}")
@@ -38,7 +42,8 @@ class UnknownPair(OracleError, LookupError):
 
 
 class RoundNotFound(OracleError, LookupError):
-    kind = "not_found"
+    kind = Kind.NOT_FOUND
+    code = "ROUND_NOT_FOUND"
 
     def __init__(self, address: str, round_id: int) -> None:
         super().__init__(f"aggregator {address} has no round {round_id}")
@@ -46,7 +51,8 @@ class RoundNotFound(OracleError, LookupError):
 
 
 class NotAnAggregator(OracleError, ValueError):
-    kind = "invalid"
+    kind = Kind.INVALID
+    code = "NOT_AN_AGGREGATOR"
 
     def __init__(self, address: str, why: str) -> None:
         super().__init__(f"{address} is not an AggregatorV3Interface feed: {why}")
@@ -54,7 +60,8 @@ class NotAnAggregator(OracleError, ValueError):
 
 
 class BadDecimals(OracleError, ValueError):
-    kind = "invalid"
+    kind = Kind.INVALID
+    code = "BAD_DECIMALS"
 
     def __init__(self, address: str, decimals: int) -> None:
         super().__init__(f"feed {address} answers decimals() = {decimals}; a feed must have 1 to 18")
@@ -62,7 +69,8 @@ class BadDecimals(OracleError, ValueError):
 
 
 class UnknownCurrency(OracleError, ValueError):
-    kind = "invalid"
+    kind = Kind.INVALID
+    code = "UNKNOWN_CURRENCY"
 
     def __init__(self, currency: str) -> None:
         super().__init__(f"unknown currency {currency!r}: expected an ISO-4217 code such as USD, EUR, GBP")
@@ -70,15 +78,18 @@ class UnknownCurrency(OracleError, ValueError):
 
 
 class PushRefused(OracleError, ValueError):
-    kind = "invalid"
+    kind = Kind.INVALID
+    code = "PUSH_REFUSED"
 
 
 class FeedReverted(OracleError):
-    kind = "unavailable"
+    kind = Kind.UNAVAILABLE
+    code = "FEED_REVERTED"
 
 
 class FeedUnavailable(OracleError):
-    kind = "unavailable"
+    kind = Kind.UNAVAILABLE
+    code = "FEED_UNAVAILABLE"
 
     def __init__(self, pair: str, guards: tuple[Guard, ...]) -> None:
         names = ", ".join(g.value for g in guards) or "none"

@@ -139,7 +139,7 @@ def test_chain_id_check_can_be_skipped_and_future_nonces_allowed():
 def test_rejects_another_chains_transaction(tx, message):
     with pytest.raises(WrongChainId, match=message) as exc:
         validate(make_state(), tx)
-    assert exc.value.code == -32000
+    assert exc.value.rpc_code == -32000
 
 
 def test_rejects_a_high_s_signature():
@@ -173,7 +173,7 @@ def test_rejects_a_legacy_v_that_is_neither_pre_nor_post_eip155():
 def test_rejects_a_nonce_other_than_the_accounts(nonce, error, message, code):
     with pytest.raises(error, match=message) as exc:
         validate(make_state(), dynamic(nonce=nonce))
-    assert exc.value.code == code
+    assert exc.value.rpc_code == code
 
 
 def test_rejects_gas_above_the_block_gas_limit():
@@ -225,7 +225,7 @@ def test_rejects_a_sender_that_cannot_pay_gas_at_the_fee_cap_plus_value():
     state = make_state(balance=cost - 1)
     with pytest.raises(InsufficientFunds, match=f"balance {cost - 1}, tx cost {cost}, overshot 1") as exc:
         validate(state, dynamic(value=1))
-    assert exc.value.code == -32003
+    assert exc.value.rpc_code == -32003
     validate(make_state(balance=cost), dynamic(value=1))
 
 

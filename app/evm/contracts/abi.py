@@ -11,15 +11,22 @@ from eth_abi import decode, encode
 from eth_abi.exceptions import DecodingError, EncodingError
 from eth_utils import keccak
 
+from app.errors import AppError, Kind
 from app.evm.execution.revert import ERROR_SELECTOR, PANIC_CODES, PANIC_SELECTOR
 
 
-class AbiError(ValueError):
+class AbiError(AppError, ValueError):
     """Arguments that do not fit the ABI; ``field`` names the argument."""
+
+    kind = Kind.INVALID
+    code = "INVALID_ARGUMENT"
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+    def details(self) -> dict[str, Any]:
+        return {"field": self.field} if self.field else {}
 
 
 def canonical_type(param: dict[str, Any]) -> str:

@@ -28,6 +28,7 @@ import solcx
 from packaging.version import Version
 from solcx.exceptions import SolcError
 
+from app.errors import Kind
 from app.evm.errors import EvmError
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -61,12 +62,21 @@ class CompileMessage:
 class CompilationError(EvmError):
     """solc refused the sources; ``messages`` holds every error (file, line, column, message)."""
 
-    code = -32602
+    kind = Kind.INVALID
+    code = "COMPILATION_ERROR"
+    rpc_code = -32602
 
     def __init__(self, messages: list[CompileMessage]) -> None:
         more = f" (and {len(messages) - 5} more)" if len(messages) > 5 else ""
         super().__init__("compilation failed: " + "; ".join(str(m) for m in messages[:5]) + more)
         self.messages = messages
+
+    def details(self) -> dict[str, Any]:
+        errors = [
+            {"file": m.file, "line": m.line, "column": m.column, "severity": m.severity, "message": m.message}
+            for m in self.messages
+        ]
+        return {**super().details(), "errors": errors}
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,11 +9,15 @@ from typing import IO
 
 from sqlalchemy import Connection, Engine, text
 
+from app.errors import Kind
 from app.evm.errors import EvmError
 
 
 class WriterLockHeld(EvmError):
-    pass
+    """Another process writes this chain's database (it holds the lock): this one cannot start."""
+
+    kind = Kind.UNAVAILABLE
+    code = "WRITER_LOCK_HELD"
 
 
 class WriterLock:

@@ -158,7 +158,7 @@ class Rpc(EthMethods, DebugMethods, DevMethods):
             log.exception("rpc %s failed", req["method"])
             return _error(rid, -32603, "internal error")
         except EvmError as exc:
-            return _error(rid, exc.code, exc.message, exc.data)
+            return _error(rid, exc.rpc_code, exc.message, exc.data)
         except Exception:
             log.exception("rpc %s failed", req["method"])
             return _error(rid, -32603, "internal error")
@@ -192,18 +192,18 @@ class Rpc(EthMethods, DebugMethods, DevMethods):
                 txs.append(self.chain.decode_transaction(raw))
                 where.append(k)
             except EvmError as exc:
-                out[k] = _error(req.get("id"), exc.code, exc.message, exc.data)
+                out[k] = _error(req.get("id"), exc.rpc_code, exc.message, exc.data)
         try:
             results = self.chain.submit_many(txs)
         except Exception:
             log.exception("batch of eth_sendRawTransaction failed")
             results = [EvmError("internal error") for _ in txs]
             for r in results:
-                r.code = -32603
+                r.rpc_code = -32603
         for k, res in zip(where, results, strict=True):
             rid = reqs[k].get("id")
             if isinstance(res, EvmError):
-                out[k] = _error(rid, res.code, res.message, res.data)
+                out[k] = _error(rid, res.rpc_code, res.message, res.data)
             else:
                 out[k] = {"jsonrpc": "2.0", "id": rid, "result": "0x" + res.hex()}
         return [o for k, o in enumerate(out) if "id" in reqs[k]]
@@ -257,7 +257,7 @@ class Rpc(EthMethods, DebugMethods, DevMethods):
                 return None
             return {"jsonrpc": "2.0", "id": req["id"], "result": call_output(outcome)}
         except EvmError as exc:
-            return _error(req["id"], exc.code, exc.message, exc.data)
+            return _error(req["id"], exc.rpc_code, exc.message, exc.data)
 
 
 def _is_raw_send(req: Any) -> bool:

@@ -181,7 +181,7 @@ class EthMethods:
         try:
             return self._number(tag)
         except EvmError as exc:
-            if exc.code != -32001:
+            if exc.rpc_code != -32001:
                 raise
             return None
 
@@ -189,7 +189,7 @@ class EthMethods:
         try:
             return int(self.chain.header_by_hash(hexcodec.hash32(block_hash, "block hash")).block_number)
         except EvmError as exc:
-            if exc.code != -32001:
+            if exc.rpc_code != -32001:
                 raise
             return None
 

@@ -1,11 +1,11 @@
-"""Errors of alerts and webhooks (mapped to HTTP in app/errors.py).
+"""Errors of alerts and webhooks (each sets its `code`; it takes its kind from its registry base).
 
 RwaError
   + NotFound
-  |   + AlertNotFound       (404)
-  |   + WebhookNotFound     (404)
+  |   + AlertNotFound       (not_found)
+  |   + WebhookNotFound     (not_found)
   + InvalidInput
-      + InvalidWebhook      (422) not an absolute http(s) URL
+      + InvalidWebhook      (invalid) not an absolute http(s) URL
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from app.rwa.errors import InvalidInput, NotFound
 
 
 class AlertNotFound(NotFound):
-    kind = "alert"
+    code = "ALERT_NOT_FOUND"
+    what = "alert"
 
 
 class WebhookNotFound(NotFound):
-    kind = "webhook"
+    code = "WEBHOOK_NOT_FOUND"
+    what = "webhook"
 
 
 class InvalidWebhook(InvalidInput):
-    pass
+    code = "INVALID_WEBHOOK"

@@ -1,12 +1,12 @@
-"""Errors of collateral positions (mapped to HTTP in app/errors.py).
+"""Errors of collateral positions (each sets its `code`; it takes its kind from its registry base).
 
 RwaError
   + NotFound
-  |   + PositionNotFound     (404)
+  |   + PositionNotFound     (not_found)
   + InvalidInput
-  |   + InvalidPosition      (422) units, debt, currency or thresholds the monitor cannot work with
+  |   + InvalidPosition      (invalid) units, debt, currency or thresholds the monitor cannot work with
   + InvalidStatusTransition
-      + PositionClosed       (409) closing a position that is already closed
+      + PositionClosed       (conflict) closing a position that is already closed
 """
 
 from __future__ import annotations
@@ -15,14 +15,17 @@ from app.rwa.errors import InvalidInput, InvalidStatusTransition, NotFound
 
 
 class PositionNotFound(NotFound):
-    kind = "collateral position"
+    code = "POSITION_NOT_FOUND"
+    what = "collateral position"
 
 
 class InvalidPosition(InvalidInput):
-    pass
+    code = "INVALID_POSITION"
 
 
 class PositionClosed(InvalidStatusTransition):
+    code = "POSITION_CLOSED"
+
     def __init__(self, position_id: int) -> None:
         super().__init__(f"collateral position {position_id} is already closed")
         self.position_id = position_id

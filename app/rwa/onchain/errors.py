@@ -1,11 +1,11 @@
-"""Errors of the on-chain mode (registry errors, mapped to HTTP by app/errors.py).
+"""Errors of the on-chain mode (registry errors; each sets its code, app/api/errors.py maps its kind).
 
 OnchainError (RwaError)
-  + AssetTokenized             (409) the asset's book is its token: a registry-side write is refused, with
-                               the on-chain route to use instead
-  + NotTokenized (NotFound)    (404) an on-chain action on an asset still in registry mode
-  + RuleNotExpressible (InvalidInput) (422) an asset rule the T-REX suite cannot enforce: nothing deployed
-  + TokenizeRefused (InvalidInput)    (422) a holder the token could not take (unverified, denied country,
+  + AssetTokenized             (conflict) the asset's book is its token: a registry-side write is refused,
+                               with the on-chain route to use instead
+  + NotTokenized (NotFound)    (not_found) an on-chain action on an asset still in registry mode
+  + RuleNotExpressible (InvalidInput) (invalid) an asset rule the T-REX suite cannot enforce: nothing deployed
+  + TokenizeRefused (InvalidInput)    (invalid) a holder the token could not take (unverified, denied country,
                                over a limit): nothing deployed
   + IndexingRefused (app.evm's InvalidTransaction: JSON-RPC -32000) an event the registry cannot
                                follow (a wallet it does not know): the block is rolled back, so the chain
@@ -14,6 +14,7 @@ OnchainError (RwaError)
 
 from __future__ import annotations
 
+from app.errors import Kind
 from app.evm.errors import InvalidTransaction
 from app.rwa.errors import InvalidInput, NotFound, RwaError
 
@@ -23,6 +24,9 @@ class OnchainError(RwaError):
 
 
 class AssetTokenized(OnchainError):
+    kind = Kind.CONFLICT
+    code = "ASSET_TOKENIZED"
+
     def __init__(self, symbol: str, action: str) -> None:
         super().__init__(
             f"{symbol} is tokenized: its token on our chain is the book of record, so the registry does not "
@@ -34,18 +38,22 @@ class AssetTokenized(OnchainError):
 
 
 class NotTokenized(OnchainError, NotFound):
+    code = "NOT_TOKENIZED"
+
     def __init__(self, symbol: str) -> None:
         super().__init__(f"{symbol} is not tokenized")
 
 
 class RuleNotExpressible(OnchainError, InvalidInput):
+    code = "RULE_NOT_EXPRESSIBLE"
+
     def __init__(self, rule: str, why: str) -> None:
         super().__init__(f"rule {rule} cannot be enforced by the token: {why}; nothing was deployed")
         self.rule = rule
 
 
 class TokenizeRefused(OnchainError, InvalidInput):
-    pass
+    code = "TOKENIZE_REFUSED"
 
 
 class IndexingRefused(OnchainError, InvalidTransaction):

@@ -69,4 +69,4 @@ def transaction(tx_hash: str, request: Request) -> dict[str, Any]:
 
 
 class TransactionNotFound(BlockNotFound):
-    pass
+    code = "TRANSACTION_NOT_FOUND"

@@ -25,6 +25,7 @@ from app.api.schemas.chain import (
     VerifyIn,
 )
 from app.api.schemas.registry import Cursor
+from app.errors import Kind
 from app.evm.contracts.compiler import CompilationError, CompileMessage, compile_sources
 from app.evm.contracts.service import ArtifactInvalid, Buildable, ContractService, parse_artifact
 from app.evm.errors import InvalidParams, UnknownAccount
@@ -111,7 +112,8 @@ def _buildable(request: Request, body: DeployIn | UpgradeIn) -> Buildable:
 
 
 class SourceTooLarge(InvalidParams):
-    pass
+    kind = Kind.TOO_LARGE
+    code = "SOURCE_TOO_LARGE"
 
 
 def _msg(m: CompileMessage) -> dict[str, Any]:

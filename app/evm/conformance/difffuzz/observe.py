@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from app.errors import AppError, Kind
 from app.evm.conformance.difffuzz.case import Case
 from app.evm.conformance.difffuzz.program import HISTORY
 
@@ -23,7 +24,10 @@ BASE_FEE = 10**9
 SLOTS = 8
 
 
-class RpcError(Exception):
+class RpcError(AppError):
+    kind = Kind.UNAVAILABLE
+    code = "NODE_ERROR"
+
     def __init__(self, method: str, error: Any) -> None:
         super().__init__(f"{method}: {error}")
         self.error = error
