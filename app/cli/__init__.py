@@ -12,6 +12,7 @@ from __future__ import annotations
 import typer
 
 from app.cli import audit, conformance, contracts, db, demo, feeds, registry, serve, tokenization
+from app.cli.common import run
 
 app = typer.Typer(
     help="Aurigraph: a persisted py-evm chain behind Ethereum JSON-RPC, and an RWA registry.",
@@ -22,4 +23,4 @@ for _group in (db, serve, contracts, registry, demo, audit, conformance, feeds, 
 
 
 def main() -> None:
-    app()
+    run(app)  # every failure: one line on stderr, a non-zero exit code
