@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 QUIET = typer.Option(False, "--quiet", "-q", help="No progress and no summary; errors still on stderr.")
 JSON = typer.Option(False, "--json", help="No progress; the summary as one JSON object on stdout.")
+Progress = Callable[[int, int | None], None]  # (done, total or None), as the services report it
 TRACEBACK_ENV = "AURIGRAPH_TRACEBACK"  # set to 1 to see the traceback of an unexpected error
 
 
@@ -84,23 +85,24 @@ class Report:
         self.fancy = not (quiet or as_json) and sys.stderr.isatty()
 
     @contextmanager
-    def task(self, what: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
-        """`with report.task("entries", total) as step: step(n)`, n the count done so far."""
+    def task(self, what: str) -> Iterator[Progress]:
+        """`with report.task("entries") as progress: progress(done, total)` (total None: not known)."""
         if self.quiet or self.as_json:
-            yield lambda _n: None
+            yield lambda _done, _total: None
         elif self.fancy:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as Bars
 
             label = TextColumn(f"{self.name}: {what}")
             columns = (label, BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-            with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
-                tid = bar.add_task(what, total=total)
-                yield lambda n: bar.update(tid, completed=n)
+            with Bars(*columns, console=Console(stderr=True), transient=False) as bar:
+                tid = bar.add_task(what, total=None)
+                yield lambda done, total: bar.update(tid, completed=done, total=total)
         else:
-            plain = _PlainLines(f"{self.name}: {what}", total)
+            plain = _PlainLines(f"{self.name}: {what}")
             yield plain.update
-            plain.done()
+            plain.done()  # not reached when the work raised: no "done" line for a failure
 
     def summary(self, text: str, data: dict[str, Any]) -> None:
         """The last word of a command: `text` for people, `data` with --json; nothing with --quiet."""
@@ -111,12 +113,13 @@ class Report:
 
 
 class _PlainLines:
-    def __init__(self, label: str, total: int | None, every: float = 2.0) -> None:
-        self.label, self.total, self.every = label, total, every
+    def __init__(self, label: str, every: float = 2.0) -> None:
+        self.label, self.every = label, every
+        self.total: int | None = None
         self.done_count, self.shown, self.last = 0, -1, time.monotonic()
 
-    def update(self, done: int) -> None:
-        self.done_count = done
+    def update(self, done: int, total: int | None) -> None:
+        self.done_count, self.total = done, total
         if self.total:
             tenth = done * 10 // self.total
             if tenth > self.shown and done < self.total:
