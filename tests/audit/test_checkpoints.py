@@ -9,6 +9,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from app.cli import app as cli
+from app.cli.audit import audit_verify
 from app.config import Settings, get_settings
 from app.main import create_app
 from app.rwa.audit import log as audit
@@ -16,7 +17,6 @@ from app.rwa.audit.canonical import checkpoint_message
 from app.rwa.audit.export import export_jsonl
 from app.rwa.audit.merkle import verify_consistency, verify_inclusion
 from app.rwa.audit.models import AuditCheckpoint
-from app.rwa.audit.verify import audit_verify
 from app.rwa.errors import AuditKeyMissing, AuditLogTampered
 from tests.audit.factories import add_entries
 from tests.rwa.conftest import TestClient, make_api

@@ -14,14 +14,15 @@ import orjson
 import pytest
 from sqlalchemy.orm import Session
 
+from app.cli.audit import audit_export, audit_verify
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
 from app.rwa.audit import export as export_module
 from app.rwa.audit import log as audit
 from app.rwa.audit.canonical import canonical_json, entry_hash
-from app.rwa.audit.export import audit_export, export_csv, export_jsonl
+from app.rwa.audit.export import export_csv, export_jsonl
 from app.rwa.audit.signing_key import keygen
-from app.rwa.audit.verify import audit_verify, verify_jsonl
+from app.rwa.audit.verify import verify_jsonl
 from tests.audit.factories import add_entries
 from tests.conftest import DIALECTS, make_database
 
@@ -236,7 +237,7 @@ def test_cli_functions_export_and_verify(sm, db_url, tmp_path, monkeypatch, caps
     get_settings.cache_clear()
     try:
         assert audit_export(tmp_path / "x.jsonl", None, None, None, "jsonl") == 1  # no key yet
-        assert "aurigraph audit keygen" in capsys.readouterr().out
+        assert "aurigraph audit keygen" in capsys.readouterr().err
         keygen(get_settings().audit_key_file)
         assert audit_export(tmp_path / "x.jsonl", None, None, None, "jsonl") == 0
         assert audit_export(tmp_path / "x.csv", 2, 3, None, "csv") == 0

@@ -52,10 +52,10 @@ from app.rwa.audit.log import (
 )
 from app.rwa.audit.merkle import MerkleTree, RootAccumulator, merkle_root, root_and_path
 from app.rwa.audit.models import AuditEntry
-from app.rwa.audit.verify import FORMAT, entry_line
+from app.rwa.audit.verify import FORMAT, PROGRESS_EVERY, Progress, entry_line
 from app.rwa.errors import InvalidInput
 
-__all__ = ["FORMAT", "ExportSummary", "audit_export", "export_csv", "export_jsonl"]
+__all__ = ["FORMAT", "ExportSummary", "export_csv", "export_jsonl"]
 
 _T = AuditEntry.__table__.c
 _COLUMNS = [_T[c] for c in ("seq", "created_at", "actor", "action", "subject", "asset", "payload")]
@@ -112,15 +112,20 @@ def export_jsonl(
     to_seq: int | None = None,
     asset: str | None = None,
     key: Signer | None = None,
+    progress: Progress | None = None,
 ) -> ExportSummary:
     """Write entries from_seq..to_seq (default: all), optionally only those of `asset`, then a checkpoint
-    signed now over the whole log as it stands and over what this file holds.
+    signed now over the whole log as it stands and over what this file holds. `progress(done, total)` is
+    told every PROGRESS_EVERY entries (total None for an asset's export, whose count is not known ahead).
     Only reads: it can run on a read replica."""
     _check_asset(asset)
     key = key or signer()
     # committed entries form a prefix (appends are serialized): the rows up to `size` are final
     size = tree_size(session)
     lo, hi = _bounds(size, from_seq, to_seq)
+    total = max(hi - lo + 1, 0) if asset is None else None
+    tell = progress or _silent
+    tell(0, total)
     full = lo == 1 and hi == size and asset is None
     # memory stays O(log n) but for an asset's export, whose proofs need the whole tree (about 2n hashes)
     tree = MerkleTree(leaf_data(session, size)) if asset is not None else None
@@ -154,6 +159,8 @@ def export_jsonl(
             e |= {"asset": ass, "prev_hash": bytes(prev).hex(), "hash": digest.hex()}
             f.write(entry_line(e, payload, proof) + b"\n")
             count += 1
+            if count % PROGRESS_EVERY == 0:
+                tell(count, total)
         if root is None:
             root = acc.root() if tree is None else tree.root()
         signed = sign_checkpoint(key, size, root)
@@ -173,7 +180,12 @@ def export_jsonl(
             tail["head_proof"] = [p.hex() for p in head_proof]
         tail |= _link(session, size, root)
         f.write(orjson.dumps(tail) + b"\n")
+    tell(count, count)
     return ExportSummary(count, size, root, lo, hi)
+
+
+def _silent(_done: int, _total: int | None) -> None:
+    pass
 
 
 def _link(session: Session, size: int, root: bytes) -> dict[str, Any]:
@@ -204,10 +216,14 @@ def export_csv(
     from_seq: int | None = None,
     to_seq: int | None = None,
     asset: str | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Entries as CSV for spreadsheets (RFC 4180, UTF-8, header row); not signed: verify the JSON Lines."""
     _check_asset(asset)
     lo, hi = _bounds(tree_size(session), from_seq, to_seq)
+    total = max(hi - lo + 1, 0) if asset is None else None
+    tell = progress or _silent
+    tell(0, total)
     count = 0
     with _open(out, "w") as f:
         w = csv.writer(f, lineterminator="\r\n")
@@ -218,43 +234,7 @@ def export_csv(
             texts = (actor, action, subject, ass or "", payload)
             w.writerow([seq, format_time(at), *map(_cell, texts), bytes(prev).hex(), bytes(digest).hex()])
             count += 1
+            if count % PROGRESS_EVERY == 0:
+                tell(count, total)
+    tell(count, count)
     return count
-
-
-# -- CLI entry points (plain functions: app/cli/audit.py wires them into typer) -----------------------------
-
-
-def audit_export(
-    out: str | Path,
-    from_seq: int | None = None,
-    to_seq: int | None = None,
-    asset: str | None = None,
-    fmt: str = "jsonl",
-) -> int:
-    """`aurigraph audit export`: write the file, print a one-line summary; exit code 0 (2: unknown format)."""
-    from app.config import get_settings
-    from app.db import make_engine, make_sessionmaker
-
-    if fmt not in ("jsonl", "csv"):
-        print(f"unknown format {fmt!r}: use jsonl or csv")
-        return 2
-    from app.rwa.errors import AuditKeyError
-
-    try:
-        key = signer() if fmt == "jsonl" else None
-    except AuditKeyError as exc:
-        print(f"error: {exc}")
-        return 1
-    engine = make_engine(get_settings().sqlalchemy_url)
-    try:
-        with make_sessionmaker(engine).begin() as session:
-            if fmt == "csv":
-                count = export_csv(session, out, from_seq=from_seq, to_seq=to_seq, asset=asset)
-                print(f"{count} entries -> {out}")
-                return 0
-            s = export_jsonl(session, out, from_seq=from_seq, to_seq=to_seq, asset=asset, key=key)
-            print(f"{s.count} entries (seq {s.from_seq}..{s.to_seq}) of {s.tree_size}, root {s.root.hex()}")
-            print(f"written to {out}")
-    finally:
-        engine.dispose()
-    return 0

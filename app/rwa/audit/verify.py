@@ -6,6 +6,7 @@ same bytes). This module imports no sqlalchemy and nothing that opens a database
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -17,9 +18,11 @@ from app.rwa.audit.merkle import RootAccumulator, verify_consistency, verify_inc
 from app.rwa.audit.signing_key import verify_signature
 from app.rwa.errors import AuditPayloadError
 
-__all__ = ["FORMAT", "VerifyResult", "audit_verify", "entry_line", "verify_jsonl"]
+__all__ = ["FORMAT", "PROGRESS_EVERY", "Progress", "VerifyResult", "entry_line", "verify_jsonl"]
 
 FORMAT = "aurigraph-audit-export/1"
+PROGRESS_EVERY = 10_000  # entries between two calls of a progress callback
+Progress = Callable[[int, int | None], None]  # (entries done, entries in all or None when not known)
 
 
 def entry_line(e: dict[str, Any], payload: str | bytes, proof: list[str] | None) -> bytes:
@@ -31,33 +34,6 @@ def entry_line(e: dict[str, Any], payload: str | bytes, proof: list[str] | None)
     if proof is not None:
         line["proof"] = proof
     return orjson.dumps(line)
-
-
-def audit_verify(path: str | Path, pubkey: str | None = None, trust_embedded: bool = False) -> int:
-    """`aurigraph audit verify`: exit code 0 when the export verifies, else 1 after printing the first bad
-    line. `pubkey`: the published key, hex (64 digits) or a file holding it. Without it the export's own
-    key proves nothing (whoever forged the file signed it), so that is exit code 2 unless `trust_embedded`
-    says the caller only wants the file's integrity checked."""
-    if not pubkey and not trust_embedded:
-        print(
-            "refusing to verify without the published key: give --pubkey <hex or file> (the server's "
-            "GET /v1/audit/public-key, `aurigraph audit pubkey`), or --trust-embedded-key to check only "
-            "that the file is consistent with the key it names"
-        )
-        return 2
-    key: bytes | None = None
-    if pubkey:
-        text = Path(pubkey).read_text() if Path(pubkey).is_file() else pubkey
-        try:
-            key = bytes.fromhex(text.strip().removeprefix("0x"))
-        except ValueError:
-            key = b""
-        if len(key) != 32:
-            print("--pubkey must be a 32-byte Ed25519 public key in hex (or a file holding one)")
-            return 1
-    result = verify_jsonl(path, key)
-    print(result.summary())
-    return 0 if result.ok else 1
 
 
 # -- offline verification --------------------------------------------------------------------------------
@@ -337,9 +313,12 @@ def _header(raw: bytes, key: bytes | None) -> bytes:
     return own
 
 
-def verify_jsonl(path: str | Path, pubkey: bytes | None = None) -> VerifyResult:
+def verify_jsonl(
+    path: str | Path, pubkey: bytes | None = None, progress: Progress | None = None
+) -> VerifyResult:
     """Recompute every hash, the chain, the Merkle root or proofs, and both signatures, offline.
-    Reports the first bad line. Without `pubkey` the export's own key is used (say so to the user)."""
+    Reports the first bad line. Without `pubkey` the export's own key is used (say so to the user).
+    `progress(done, total)` is told every PROGRESS_EVERY entries (total: the count the checkpoint states)."""
     v: _Verifier | None = None
     key = pubkey
     try:
@@ -363,6 +342,9 @@ def verify_jsonl(path: str | Path, pubkey: bytes | None = None) -> VerifyResult:
                 except (ValueError, TypeError) as exc:
                     signed_error = str(exc)
             v = _Verifier(signed)
+            total = signed.count if signed is not None else None
+            if progress is not None:
+                progress(0, total)
             f.seek(len(first))
             line, offset = 1, len(first)
             for raw in f:
@@ -372,6 +354,8 @@ def verify_jsonl(path: str | Path, pubkey: bytes | None = None) -> VerifyResult:
                     if signed_error is not None:
                         raise _Bad(line, signed_error)
                     v.finish(line)
+                    if progress is not None:
+                        progress(v.count, v.count)
                     return VerifyResult(
                         ok=True,
                         entries=v.count,
@@ -387,6 +371,8 @@ def verify_jsonl(path: str | Path, pubkey: bytes | None = None) -> VerifyResult:
                 if isinstance(obj, dict) and obj.get("type") == "checkpoint":
                     raise _Bad(line, "a checkpoint line before the end of the export")
                 v.entry(line, raw, obj)
+                if progress is not None and v.count % PROGRESS_EVERY == 0:
+                    progress(v.count, total)
             raise _Bad(line + 1, "the signed checkpoint line is missing: the export was cut short")
     except _Bad as bad:
         return VerifyResult(
