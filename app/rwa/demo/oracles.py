@@ -95,30 +95,47 @@ def seed_oracles(
     value: pricing.ValueNow | None = None,
     settle: Callable[[], None] = lambda: None,
     now: datetime | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> OracleSummary:
     """Feeds, rules, a loan and rounds, as described above. `value` prices a new rule at once (the
-    in-process engine's `value_now`); `settle` waits until the engine has valued the chain's head."""
+    in-process engine's `value_now`); `settle` waits until the engine has valued the chain's head;
+    `progress(done, total)` after each step (a feed, a rule, the loan, a price pushed, the checkpoint)."""
     now = now or utcnow()
     if seeded(sessions):
         raise AlreadySeeded(ALREADY)
     out = OracleSummary()
+    rules = [*RULES.items(), ("AUR-GB27", _bond_appraisal(now))]
+    total = len(FEEDS) + len(rules) + 1 + sum(len(moves) for moves in ROUNDS) + 1
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
     for f in FEEDS:
         out.feeds[f.pair] = _feed(sessions, web3s, f, sender)
+        step()
     settle()
-    for symbol, rule in [*RULES.items(), ("AUR-GB27", _bond_appraisal(now))]:
+    for symbol, rule in rules:
         with sessions.begin() as session:  # one each: a rule reads the chain before it writes (SQLite's lock)
             pricing.set_rule(session, actor=ACTOR, symbol=symbol, data=rule, value=value)
         out.rules.append(symbol)
+        step()
     with sessions.begin() as session:
         asset = asset_by_symbol(session, "GOLD-LBMA")
         out.position_id = positions.open_position(session, actor=ACTOR, asset=asset, terms=LOAN).id
+    step()
     for moves in ROUNDS:
         for pair, price in moves:
             _push(sessions, web3s, out.feeds[pair], pair, Decimal(price), sender)
             settle()  # in process: each block valued before the next, as a live chain would be
+            step()
         out.rounds += 1
     with sessions.begin() as session:
         audit.checkpoint(session)  # the demo's oracle entries under a signed checkpoint too
+    step()
     return out
 
 

@@ -10,6 +10,7 @@ trace. A second run finds the demo issuer and changes nothing (AlreadySeeded).""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -62,17 +63,31 @@ class DemoSummary:
     keys: dict[str, str] = field(default_factory=dict)  # role -> token (shown once)
 
 
-def seed(session: Session, store: BlobStore, now: datetime | None = None) -> DemoSummary:
+def seed(
+    session: Session,
+    store: BlobStore,
+    now: datetime | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> DemoSummary:
+    """The registry half; `progress(done, 5)` after each of its five steps (assets, investors, trading,
+    documents, keys)."""
     now = now or utcnow()
+    tell = progress or (lambda _done, _total: None)
     if session.scalar(select(Issuer.id).where(Issuer.name == ISSUER)) is not None:
         raise AlreadySeeded(f"the demo registry is already there (issuer {ISSUER!r}); nothing was changed")
     out = DemoSummary()
     issuer = assets.create_issuer(session, actor=ACTOR, name=ISSUER, country=442, lei="5299009AURORA0000042")
+    tell(0, 5)
     _assets(session, issuer.id, now, out)
+    tell(1, 5)
     ids = _investors(session, issuer.id, now, out)
+    tell(2, 5)
     _trading(session, ids, now, out)
+    tell(3, 5)
     _documents(session, store, out)
+    tell(4, 5)
     _keys(session, issuer.id, out)
+    tell(5, 5)
     return out
 
 
