@@ -25,7 +25,9 @@ SLOTS = 8
 
 
 class RpcError(AppError):
-    kind = Kind.UNAVAILABLE
+    """The node answered a JSON-RPC error."""
+
+    kind = Kind.REFUSED
     code = "NODE_ERROR"
 
     def __init__(self, method: str, error: Any) -> None:
@@ -33,8 +35,11 @@ class RpcError(AppError):
         self.error = error
 
 
-class NodeUnavailable(Exception):
+class NodeUnavailable(AppError):
     """The node did not answer (connection refused, timeout, not JSON-RPC)."""
+
+    kind = Kind.UNAVAILABLE
+    code = "NODE_UNAVAILABLE"
 
 
 class Node:
