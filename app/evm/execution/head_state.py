@@ -25,17 +25,25 @@ from typing import Any
 import rlp
 from eth_hash.auto import keccak
 
+from app.errors import AppError, Kind
+
 BLANK_ROOT = keccak(rlp.encode(b""))
 EMPTY_CODE_HASH = keccak(b"")
 _MAX_KEPT = 100_000  # answers kept per head (a head that lives long under many distinct reads)
 
 
-class NotInMemory(LookupError):
+class NotInMemory(AppError, LookupError):
     """A node this read needs is only in the database."""
 
+    kind = Kind.UNAVAILABLE  # not at hand now: the caller reads again on a worker thread
+    code = "NOT_IN_MEMORY"
 
-class MissingNode(LookupError):
+
+class MissingNode(AppError, LookupError):
     """A node of this state is gone (the chain was rewound past it): answer from the chain instead."""
+
+    kind = Kind.NOT_FOUND
+    code = "STATE_NODE_MISSING"
 
 
 NodeGetter = Callable[[bytes, bool], "bytes | None"]  # (hash, in memory only) -> node, None when absent
