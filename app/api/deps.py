@@ -109,14 +109,16 @@ PUBLIC_ROUTE: list[Any] = [Depends(public)]  # `dependencies=PUBLIC_ROUTE`: no k
 
 
 async def get_committer(request: Request) -> TransferCommitter:  # async: no worker thread for this
-    return request.app.state.committer  # type: ignore[no-any-return]
+    committer: TransferCommitter = request.app.state.committer
+    return committer
 
 
 CommitterDep = Annotated[TransferCommitter, Depends(get_committer)]
 
 
 async def get_onchain(request: Request) -> OnchainService:
-    return request.app.state.onchain  # type: ignore[no-any-return]
+    onchain: OnchainService = request.app.state.onchain
+    return onchain
 
 
 OnchainDep = Annotated[OnchainService, Depends(get_onchain)]

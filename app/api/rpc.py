@@ -172,9 +172,9 @@ class FastPath:
             status, out = refused
         else:
             body = await self._body(scope, receive, state.settings.max_body_bytes)
-            if body is False:
-                return  # the client went away
-            status, out = await answer_off_loop(body, state)  # type: ignore[arg-type]
+            if isinstance(body, bool):  # False: the client went away (never True)
+                return
+            status, out = await answer_off_loop(body, state)
         headers = [(b"content-type", _JSON.encode()), (b"content-length", b"%d" % len(out or b""))]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": out or b""})

@@ -144,6 +144,7 @@ def aggregator(w3: Web3, address: str) -> Any:
 
 @lru_cache(maxsize=4096)
 def _contract(w3: Web3, address: str) -> Any:
+    # web3 types the address as ChecksumAddress and the ABI as its TypedDicts; ours is a checked str and JSON
     return w3.eth.contract(address=address, abi=artifact()["abi"])  # type: ignore[call-overload]
 
 
@@ -189,7 +190,7 @@ def updated_feeds(w3: Web3, from_block: int, to_block: int, addresses: Iterable[
     if wanted is not None:
         query["address"] = wanted
     try:
-        logs = w3.eth.get_logs(query)  # type: ignore[arg-type]
+        logs = w3.eth.get_logs(query)  # type: ignore[arg-type]  # a plain dict, not web3's FilterParams
     except (Web3Exception, OSError) as exc:
         raise FeedReverted(f"could not read AnswerUpdated logs: {exc}") from exc
     return {Web3.to_checksum_address(log["address"]) for log in logs}
@@ -255,7 +256,7 @@ def _rpc_message(exc: Web3RPCError) -> str:
 
 def _why_no_answer(w3: Web3, address: str, name: str) -> str:
     try:
-        empty = not w3.eth.get_code(address)  # type: ignore[arg-type]
+        empty = not w3.eth.get_code(address)  # type: ignore[arg-type]  # a checked str, not ChecksumAddress
     except (Web3Exception, OSError):
         empty = False
     return "the address holds no contract" if empty else f"{name}() does not answer as AggregatorV3Interface"

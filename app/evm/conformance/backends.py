@@ -8,14 +8,13 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import cast
 
 import rlp
 from eth.abc import AtomicDatabaseAPI
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA3
 from eth.db.atomic import AtomicDB
 from eth.rlp.accounts import Account
-from sqlalchemy import Engine, Table, delete, func, select
+from sqlalchemy import Engine, delete, func, select
 from trie.hexary import HexaryTrie
 from trie.iter import NodeIterator
 
@@ -103,7 +102,7 @@ def sql_backend(url: str | None = None) -> Iterator[SqlBackend]:
     with tempfile.TemporaryDirectory(prefix="aurigraph-conformance-") as tmp:
         engine = make_engine(url or f"sqlite:///{Path(tmp, 'state.db').as_posix()}")
         try:
-            cast(Table, KeyValue.__table__).create(engine, checkfirst=True)
+            KeyValue.__table__.create(engine, checkfirst=True)
             with engine.connect() as conn:
                 rows = conn.execute(select(func.count()).select_from(KeyValue.__table__)).scalar_one()
             if rows:

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi import decode, encode
+from eth_abi.abi import decode, encode
 from eth_abi.exceptions import DecodingError, EncodingError
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from app.errors import AppError, Kind
 from app.evm.execution.revert import ERROR_SELECTOR, PANIC_CODES, PANIC_SELECTOR

@@ -6,12 +6,13 @@ the deploy, together with whatever ``on_record`` adds (the API layer writes the 
 
 from __future__ import annotations
 
+import builtins  # ContractService.list shadows `list` in the annotations after it
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 from sqlalchemy import Connection, insert, select
 
 from app.evm.abc import ChainAPI
@@ -126,7 +127,9 @@ class ContractService(UpgradeMethods):
                 deployer_key=deployer_key,
             )
         )
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None  # an INSERT of one row
+        return int(key[0])
 
     @staticmethod
     def _summary(
@@ -233,7 +236,7 @@ class ContractService(UpgradeMethods):
         ]
         return out
 
-    def abi_of(self, address: bytes) -> list[dict[str, Any]]:
+    def abi_of(self, address: bytes) -> builtins.list[dict[str, Any]]:
         return list(self.get(address)["abi"])
 
     @staticmethod
@@ -260,7 +263,13 @@ class ContractService(UpgradeMethods):
 
     # -- call and transact -------------------------------------------------------------------------------
     def call(
-        self, address: bytes, function: str, args: list[Any], *, sender: bytes | None = None, value: int = 0
+        self,
+        address: bytes,
+        function: str,
+        args: builtins.list[Any],
+        *,
+        sender: bytes | None = None,
+        value: int = 0,
     ) -> dict[str, Any]:
         abi = self.abi_of(address)
         fn = abimod.find_function(abi, function, args)
@@ -280,7 +289,7 @@ class ContractService(UpgradeMethods):
         self,
         address: bytes,
         function: str,
-        args: list[Any],
+        args: builtins.list[Any],
         *,
         sender: bytes,
         value: int = 0,
@@ -320,7 +329,7 @@ class ContractService(UpgradeMethods):
             raise ContractReverted(abimod.decode_revert(abi, data), data) from exc
         return self._outcome(tx_hash, abi)
 
-    def _outcome(self, tx_hash: bytes, abi: list[dict[str, Any]]) -> TxOutcome:
+    def _outcome(self, tx_hash: bytes, abi: builtins.list[dict[str, Any]]) -> TxOutcome:
         rec = self.chain.transaction(tx_hash)
         if rec is None:  # batch mode: accepted, not mined yet
             return TxOutcome(_hex(tx_hash) or "", -1, False, 0, 0)

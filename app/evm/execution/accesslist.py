@@ -15,7 +15,8 @@ from typing import Any, cast
 
 import rlp
 from eth.vm.forks.prague import PragueVM
-from eth_utils import keccak  # type: ignore[attr-defined]
+from eth_typing import Address
+from eth_utils.crypto import keccak
 
 from app.evm.execution import pyevm
 from app.evm.execution.call_context import CallContext, CallOutcome
@@ -95,7 +96,7 @@ def create_access_list(
 
 
 def _created(ctx: CallContext, sender: bytes) -> bytes:
-    nonce = ctx.state.get_nonce(sender)  # type: ignore[arg-type]
+    nonce = ctx.state.get_nonce(Address(sender))
     return keccak(rlp.encode([sender, nonce]))[12:]
 
 

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import rlp
-from eth.abc import BlockHeaderAPI, ComputationAPI, StateAPI
+from eth.abc import BlockHeaderAPI, ComputationAPI, SignedTransactionAPI, StateAPI
 from eth.exceptions import ContractCreationCollision, OutOfGas, Revert
+from eth.vm.base import VM as BaseVM
 from eth.vm.message import Message
 from eth.vm.spoof import SpoofTransaction
-from eth_utils import keccak
+from eth_typing import Address
+from eth_utils.crypto import keccak
 from eth_utils.exceptions import ValidationError
 
 from app.evm.execution.pyevm import _Chain, _TraceChain, deadline
@@ -43,20 +45,21 @@ class StateOverride:
     storage_diff: Mapping[int, int] | None = None
 
     def apply(self, state: StateAPI) -> None:
+        address = Address(self.address)
         if self.balance is not None:
-            state.set_balance(self.address, self.balance)
+            state.set_balance(address, self.balance)
         if self.nonce is not None:
-            state.set_nonce(self.address, self.nonce)
+            state.set_nonce(address, self.nonce)
         if self.code is not None:
-            state.set_code(self.address, self.code)
+            state.set_code(address, self.code)
         if self.storage is not None:
             # py-evm builds an account's storage view on first use, from the account's storage root at
             # that moment: wiping an account not read yet builds it on the blank root, and reverting the
             # wipe then keeps reading blank. Reading a slot first builds it on the real root.
-            state.get_storage(self.address, 0)
-            state.delete_storage(self.address)
+            state.get_storage(address, 0)
+            state.delete_storage(address)
         for slot, value in {**(self.storage or {}), **(self.storage_diff or {})}.items():
-            state.set_storage(self.address, slot, value)
+            state.set_storage(address, slot, value)
 
 
 class CallContext:
@@ -70,9 +73,10 @@ class CallContext:
                 call_chain.chaindb.db
             )
         vm = call_chain.get_vm(header)
+        assert isinstance(vm, BaseVM)  # py-evm's VM: chain_context is not on VirtualMachineAPI
         temp = vm.generate_block_from_parent_header_and_coinbase(header, header.coinbase)
         free = temp.header.copy(base_fee_per_gas=0)
-        prev_hashes = (header.hash, *vm.previous_hashes)
+        prev_hashes = (header.hash, *(vm.previous_hashes or ()))
         self.state: StateAPI = vm.build_state(vm.chaindb.db, free, vm.chain_context, prev_hashes)
         self.builder = vm.get_transaction_builder()
 
@@ -84,6 +88,10 @@ class CallContext:
         delegations and the create-collision rule are kept (about 25% of a call)."""
         state, sender, create = self.state, tx.sender, not tx.to
         code, delegated_to = (tx.data, None) if create else executor.get_code_at_address(tx.to)
+        # py-evm's own default for a message that creates nothing is None (though typed Address)
+        created: dict[str, Any] = {}
+        if create:
+            created["create_address"] = Address(keccak(rlp.encode([sender, tx.nonce]))[12:])
         message = Message(
             gas=tx.gas - tx.intrinsic_gas,
             to=tx.to,
@@ -91,8 +99,8 @@ class CallContext:
             value=tx.value,
             data=b"" if create else tx.data,
             code=code,
-            create_address=keccak(rlp.encode([sender, tx.nonce]))[12:] if create else None,
             is_delegation=delegated_to is not None,
+            **created,
         )
         context = state.get_transaction_context_class()(gas_price=gas_price, origin=sender)
         state.mark_address_warm(sender)
@@ -122,14 +130,16 @@ class CallContext:
         try:
             for o in overrides:  # undone with the rest of the call by the revert below
                 o.apply(state)
-            nonce = state.get_nonce(sender)
+            nonce = state.get_nonce(Address(sender))
             unsigned = self.builder.create_unsigned_transaction(
-                nonce=nonce, gas_price=0, gas=gas, to=to, value=value, data=data
+                nonce=nonce, gas_price=0, gas=gas, to=Address(to), value=value, data=data
             )
             tx = SpoofTransaction(unsigned, from_=sender)
             with deadline(state, timeout):
                 executor = state.get_transaction_executor()
-                executor.validate_transaction(tx)
+                # an unsigned transaction with its sender given, standing in for a signed one (as py-evm's
+                # own Chain.estimate_gas and get_transaction_result pass it)
+                executor.validate_transaction(cast(SignedTransactionAPI, tx))
                 computation = self._execute(executor, tx, gas_price)
         except ValidationError as exc:
             from app.evm.errors import InsufficientFunds, InvalidTransaction
@@ -152,6 +162,6 @@ class CallContext:
             gas_used=consumed - refund,
             gas_consumed=consumed,
             halt=halt,
-            logs=tuple(computation.get_log_entries()) if computation.is_success else (),  # type: ignore[arg-type]
+            logs=tuple(computation.get_log_entries()) if computation.is_success else (),
             computation=computation,
         )

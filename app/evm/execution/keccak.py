@@ -18,5 +18,7 @@ def use_c_backend() -> None:
     if pysha3.keccak256(b"") != _EMPTY:  # the same self-check eth-hash makes on first use
         raise RuntimeError("the pysha3 keccak backend gives a wrong hash of the empty string")
     keccak._backend = pysha3.backend
-    keccak.hasher = pysha3.keccak256
-    keccak.preimage = pysha3.preimage
+    # eth-hash types these attributes by its first-run methods, whose parameter is named `in_data`; the
+    # backend's is `prehash`. Keccak256 only ever calls them positionally, so the names cannot clash.
+    keccak.hasher = pysha3.keccak256  # type: ignore[assignment]  # parameter name only, see above
+    keccak.preimage = pysha3.preimage  # type: ignore[assignment]  # parameter name only, see above

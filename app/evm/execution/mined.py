@@ -3,8 +3,10 @@ records of ``app.evm.storage.records`` (split out of that module so storage neve
 
 from __future__ import annotations
 
+from typing import Any
+
 from eth.exceptions import Revert
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from app.evm.execution.pyevm import MinedBlock, encode_header
 from app.evm.storage.records import BlockRecord, LogRecord, TxRecord
@@ -16,11 +18,12 @@ def _contract_address(sender: bytes, nonce: int) -> bytes:
     return keccak(rlp.encode([sender, nonce]))[12:]
 
 
-def effective_gas_price(tx: object, base_fee: int) -> int:
+def effective_gas_price(tx: Any, base_fee: int) -> int:
+    """What a transaction of any type (py-evm's, typed by its fork) paid per gas in a block of `base_fee`."""
     max_fee = getattr(tx, "max_fee_per_gas", None)
     if getattr(tx, "type_id", None) in (None, 0, 1) or max_fee is None:
-        return tx.gas_price  # type: ignore[attr-defined, no-any-return]
-    return min(max_fee, base_fee + tx.max_priority_fee_per_gas)  # type: ignore[attr-defined]
+        return int(tx.gas_price)
+    return min(int(max_fee), base_fee + int(tx.max_priority_fee_per_gas))
 
 
 def records_from_block(mined: MinedBlock) -> tuple[BlockRecord, tuple[TxRecord, ...]]:
@@ -66,7 +69,8 @@ def records_from_block(mined: MinedBlock) -> tuple[BlockRecord, tuple[TxRecord, 
                 status=ok,
                 gas_used=receipt.gas_used - prev_cumulative,
                 cumulative_gas_used=receipt.gas_used,
-                effective_gas_price=effective_gas_price(tx, header.base_fee_per_gas),
+                # a header has no base fee only before London, which this chain never runs
+                effective_gas_price=effective_gas_price(tx, header.base_fee_per_gas or 0),
                 contract_address=_contract_address(tx.sender, tx.nonce) if is_create else None,
                 logs_bloom=receipt.bloom.to_bytes(256, "big"),
                 revert_data=comp.output if comp.is_error and isinstance(comp.error, Revert) else None,

@@ -10,8 +10,8 @@ from typing import Any
 
 import rlp
 from eth.rlp.accounts import Account
-from eth_utils import keccak  # type: ignore[attr-defined]
-from trie import HexaryTrie  # type: ignore[attr-defined]
+from eth_utils.crypto import keccak
+from trie.hexary import HexaryTrie
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ def account_proof(store: Any, state_root: bytes, address: bytes, slots: Sequence
         raw = storage.get(slot_key)
         value = rlp.decode(raw, sedes=rlp.sedes.big_endian_int) if raw else 0
         storage_proof.append(
-            SlotProof(slot, value, _nodes(storage.get_proof(slot_key)))  # type: ignore[no-untyped-call]
+            SlotProof(slot, value, _nodes(storage.get_proof(slot_key)))  # type: ignore[no-untyped-call]  # py-trie
         )
     return AccountProof(
         address=address,
@@ -57,6 +57,6 @@ def account_proof(store: Any, state_root: bytes, address: bytes, slots: Sequence
         nonce=account.nonce,
         code_hash=bytes(account.code_hash),
         storage_root=bytes(account.storage_root),
-        proof=_nodes(state.get_proof(key)),  # type: ignore[no-untyped-call]
+        proof=_nodes(state.get_proof(key)),  # type: ignore[no-untyped-call]  # py-trie's get_proof is untyped
         storage=tuple(storage_proof),
     )

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 import rlp
+from eth._utils.calculations import fake_exponential  # where py-evm defines it (prague.state imports it)
 from eth.abc import (
     AtomicDatabaseAPI,
     BlockAPI,
@@ -20,6 +21,7 @@ from eth.abc import (
     ReceiptAPI,
     SignedTransactionAPI,
     StateAPI,
+    VirtualMachineAPI,
 )
 from eth.chains.base import MiningChain
 from eth.constants import BLANK_ROOT_HASH
@@ -29,19 +31,18 @@ from eth.exceptions import (
     CanonicalHeadNotFound,
     HeaderNotFound,
 )
+from eth.vm.base import VM as BaseVM
 from eth.vm.code_stream import CodeStream
+from eth.vm.forks.cancun.constants import MIN_BLOB_BASE_FEE
 from eth.vm.forks.prague import PragueVM
 from eth.vm.forks.prague.blocks import PragueBackwardsHeader
 from eth.vm.forks.prague.computation import PragueComputation
+from eth.vm.forks.prague.constants import BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE
 from eth.vm.forks.prague.constants import MAX_BLOB_GAS_PER_BLOCK as MAX_BLOB_GAS_PER_BLOCK  # re-exported
 from eth.vm.forks.prague.headers import calc_excess_blob_gas_prague
-from eth.vm.forks.prague.state import (
-    BLOB_BASE_FEE_UPDATE_FRACTION_PRAGUE,
-    MIN_BLOB_BASE_FEE,
-    PragueState,
-    fake_exponential,
-)
-from eth_utils import ValidationError
+from eth.vm.forks.prague.state import PragueState
+from eth_typing import BlockNumber, Hash32
+from eth_utils.exceptions import ValidationError
 
 from app.evm.errors import ExecutionTimeout
 from app.evm.execution.keccak import use_c_backend
@@ -123,7 +124,7 @@ def _timed(opcode_fn: Any) -> Any:
             raise ExecutionTimeout("execution timed out")
         opcode_fn(computation=computation)
 
-    run.mnemonic = getattr(opcode_fn, "mnemonic", "?")  # type: ignore[attr-defined]
+    run.mnemonic = getattr(opcode_fn, "mnemonic", "?")  # type: ignore[attr-defined]  # py-evm's opcode attribute
     return run
 
 
@@ -156,11 +157,12 @@ def _remembering(kind: str, opcode_fn: Any) -> Any:
         computation.trace_op = kind
         opcode_fn(computation=computation)
 
-    run.mnemonic = getattr(opcode_fn, "mnemonic", kind)  # type: ignore[attr-defined]
+    run.mnemonic = getattr(opcode_fn, "mnemonic", kind)  # type: ignore[attr-defined]  # py-evm's opcode attribute
     return run
 
 
 class _TracedComputation(_TimedComputation):
+    trace_kind = "CALL"  # how the parent frame made this one (CALL, DELEGATECALL, CREATE, ...)
     opcodes = {
         k: (_remembering(_FRAME_OPS[k], v) if k in _FRAME_OPS else v)
         for k, v in _TimedComputation.opcodes.items()
@@ -173,6 +175,7 @@ class _TracedComputation(_TimedComputation):
 
     def apply_child_computation(self, child_msg: Any) -> Any:
         child = self.generate_child_computation(child_msg)
+        assert isinstance(child, _TracedComputation)  # a traced frame's children are traced frames
         child.trace_kind = getattr(self, "trace_op", "CALL")
         self.add_child_computation(child)
         return child
@@ -188,7 +191,7 @@ class _TraceVM(FloorAwareGasUsed, PragueVM):
 
 # -- chain -------------------------------------------------------------------------------------------
 class _Chain(MiningChain):
-    vm_configuration = ((0, _VM),)
+    vm_configuration: tuple[tuple[BlockNumber, type[VirtualMachineAPI]], ...] = ((BlockNumber(0), _VM),)
     chain_id = 31337
 
     def create_header_from_parent(self, parent_header: BlockHeaderAPI, **params: Any) -> BlockHeaderAPI:
@@ -200,11 +203,11 @@ class _Chain(MiningChain):
 
 
 class _CallChain(_Chain):
-    vm_configuration = ((0, _CallVM),)
+    vm_configuration = ((BlockNumber(0), _CallVM),)
 
 
 class _TraceChain(_Chain):
-    vm_configuration = ((0, _TraceVM),)
+    vm_configuration = ((BlockNumber(0), _TraceVM),)
 
 
 def replay(chain: _Chain, header: BlockHeaderAPI, txs: Sequence[SignedTransactionAPI], timeout: float) -> Any:
@@ -262,6 +265,7 @@ def open_genesis(
     try:
         cls.get_chaindb_class()(db).get_canonical_head()
     except (CanonicalHeadNotFound, HeaderNotFound, KeyError):
+        # py-evm types from_genesis as BaseChain's, and its state as a stricter mapping than the one it takes
         return cls.from_genesis(db, dict(params), dict(state)), True  # type: ignore[return-value, arg-type]
     return cls(db), False
 
@@ -309,6 +313,7 @@ def mine(
     else:
         header = header.copy(timestamp=timestamp)
     vm = chain.get_vm(header)
+    assert isinstance(vm, BaseVM)  # py-evm's VM: block_preprocessing is not on VirtualMachineAPI
     vm.block_preprocessing(vm.get_block())
     if edits is not None:
         edits(vm.state)
@@ -351,12 +356,12 @@ def rewind(chain: _Chain, db: AtomicDatabaseAPI, to_number: int) -> None:
     """Make block ``to_number`` the canonical head again (evm_revert). Later blocks stay in the key-value
     data as orphans; py-evm replaces their number lookups when the next blocks take their numbers, and
     nothing above the head is served (the façade checks numbers against the head)."""
-    target = chain.get_canonical_block_header_by_number(to_number)
+    target = chain.get_canonical_block_header_by_number(BlockNumber(to_number))
     db[SchemaV1.make_canonical_head_hash_lookup_key()] = target.hash
 
 
 def header_at(chain: _Chain, number: int) -> BlockHeaderAPI:
-    return chain.get_canonical_block_header_by_number(number)
+    return chain.get_canonical_block_header_by_number(BlockNumber(number))
 
 
 def state_at(chain: _Chain, header: BlockHeaderAPI) -> StateAPI:
@@ -366,7 +371,7 @@ def state_at(chain: _Chain, header: BlockHeaderAPI) -> StateAPI:
 
 def accounts_at(db: AtomicDatabaseAPI, state_root: bytes) -> AccountDB:
     """Balances, nonces, code and storage at a state root, without building a VM (reads only)."""
-    return AccountDB(db, state_root)
+    return AccountDB(db, Hash32(state_root))
 
 
 def blob_base_fee(header: BlockHeaderAPI) -> int:
@@ -381,15 +386,17 @@ def next_blob_base_fee(header: BlockHeaderAPI) -> int:
 
 
 def decode_transaction(chain: _Chain, raw: bytes) -> SignedTransactionAPI:
-    return PragueVM.get_transaction_builder().decode(raw)  # type: ignore[no-any-return]
+    return PragueVM.get_transaction_builder().decode(raw)
 
 
 def decode_header(encoded: bytes) -> BlockHeaderAPI:
-    return rlp.decode(encoded, sedes=PragueBackwardsHeader)  # type: ignore[no-any-return]
+    header: BlockHeaderAPI = rlp.decode(encoded, sedes=PragueBackwardsHeader)  # pyrlp is untyped
+    return header
 
 
 def encode_header(header: BlockHeaderAPI) -> bytes:
-    return rlp.encode(header)
+    encoded: bytes = rlp.encode(header)  # pyrlp is untyped
+    return encoded
 
 
 def now() -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eth_abi import decode
+from eth_abi.abi import decode
 
 ERROR_SELECTOR = bytes.fromhex("08c379a0")
 PANIC_SELECTOR = bytes.fromhex("4e487b71")

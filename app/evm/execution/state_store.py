@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
 from eth.abc import AtomicWriteBatchAPI
 from eth.db.atomic import AtomicDBWriteBatch
@@ -46,6 +47,7 @@ class SqlStateStore(BaseAtomicDB):
 
     # -- DatabaseAPI -------------------------------------------------------------------------------
     def __getitem__(self, key: bytes) -> bytes:
+        value: bytes | object | None
         if key in self._pending:
             value = self._pending[key]
         else:
@@ -54,7 +56,7 @@ class SqlStateStore(BaseAtomicDB):
                 value = self._load(key)
         if value is None or value is _ABSENT:
             raise KeyError(key)
-        return value  # type: ignore[return-value]
+        return cast(bytes, value)  # neither None nor a marker: a stored value
 
     def __setitem__(self, key: bytes, value: bytes) -> None:
         self._pending[bytes(key)] = bytes(value)
@@ -140,7 +142,7 @@ class SqlStateStore(BaseAtomicDB):
             if row is None:
                 return None
             value = self._cache.setdefault(key, bytes(row[0]))
-        return None if value is _ABSENT else value  # type: ignore[return-value]
+        return None if value is _ABSENT else cast(bytes, value)  # a cached value or the marker
 
     def drop_cache(self) -> None:
         self._cache.clear()

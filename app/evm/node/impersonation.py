@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from eth.vm.forks.prague import PragueVM
-from eth_utils import ValidationError  # type: ignore[attr-defined]
+from eth_utils.exceptions import ValidationError
 
 FAKE_S = 1
 

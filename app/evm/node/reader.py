@@ -133,7 +133,8 @@ class ChainReader:
             raise InvalidParams(
                 f"query returned more than {self.settings.max_logs} results; narrow the block range"
             )
-        return [records.log_from_row(r, r.timestamp) for r in rows]  # type: ignore[arg-type]
+        # a Core row of log_row columns has every attribute log_from_row reads from a LogRow
+        return [records.log_from_row(r, r.timestamp) for r in rows]  # type: ignore[arg-type]  # see above
 
     # -- kept current by the writer -----------------------------------------------------------------------
     def forget_head(self) -> None:

@@ -266,13 +266,14 @@ class BlockWriter:
 
     # -- internals ---------------------------------------------------------------------------------------
     def _timestamp(self, parent: Any, requested: int | None) -> int:
+        parent_time: int = parent.timestamp
         if requested is not None:
-            if requested <= parent.timestamp:
-                raise InvalidParams(f"timestamp {requested} must be after the parent's {parent.timestamp}")
+            if requested <= parent_time:
+                raise InvalidParams(f"timestamp {requested} must be after the parent's {parent_time}")
             return requested
         if self.next_timestamp is not None:
-            return max(self.next_timestamp, parent.timestamp + 1)
-        return max(int(time.time()) + self.time_offset, parent.timestamp + 1)
+            return max(self.next_timestamp, parent_time + 1)
+        return max(int(time.time()) + self.time_offset, parent_time + 1)
 
     def _mine(
         self, txs: Sequence[Any], *, timestamp: int | None = None, edits: Callable[[Any], None] | None = None

@@ -39,7 +39,7 @@ class WriterLock:
                 )
             self._conn = conn
         elif url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            path = Path(url.database).with_suffix(".writer.lock")  # type: ignore[arg-type]
+            path = Path(url.database).with_suffix(".writer.lock")
             f = open(path, "ab")
             try:
                 fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)

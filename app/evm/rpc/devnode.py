@@ -80,7 +80,7 @@ class NodeInfoMethods:
         return client_version(self.chain.settings)  # anvil-compatible outside production
 
     def rpc_web3_sha3(self, data: Any) -> str:
-        from eth_utils import keccak
+        from eth_utils.crypto import keccak
 
         return "0x" + keccak(hexcodec.data(data)).hex()
 

@@ -197,9 +197,9 @@ class Rpc(EthMethods, DebugMethods, DevMethods):
             results = self.chain.submit_many(txs)
         except Exception:
             log.exception("batch of eth_sendRawTransaction failed")
-            results = [EvmError("internal error") for _ in txs]
-            for r in results:
-                r.rpc_code = -32603
+            internal = EvmError("internal error")
+            internal.rpc_code = -32603
+            results = [internal for _ in txs]
         for k, res in zip(where, results, strict=True):
             rid = reqs[k].get("id")
             if isinstance(res, EvmError):

@@ -28,7 +28,7 @@ class EthMethods:
 
     # -- block tags -------------------------------------------------------------------------------------
     def _number(self, tag: Any) -> int:
-        head = self.chain.head.block_number
+        head: int = self.chain.head.block_number
         if tag is None or tag in ("latest", "pending", "safe", "finalized"):
             return head
         if tag == "earliest":
@@ -101,7 +101,8 @@ class EthMethods:
         if now is not None:
             return now
         with self.chain.lock:
-            return "0x" + self.chain.account_view(self._header(tag)).get_code(a).hex()
+            code: bytes = self.chain.account_view(self._header(tag)).get_code(a)
+        return "0x" + code.hex()
 
     def rpc_eth_getStorageAt(self, address: Any, slot: Any, tag: Any = "latest") -> str:
         a = hexcodec.address(address)
@@ -110,7 +111,7 @@ class EthMethods:
         if now is not None:
             return now
         with self.chain.lock:
-            value = self.chain.account_view(self._header(tag)).get_storage(a, key)
+            value: int = self.chain.account_view(self._header(tag)).get_storage(a, key)
         return "0x" + value.to_bytes(32, "big").hex()
 
     def _at_head(self, method: str, address: bytes, slot: int | None, tag: Any) -> str | None:
@@ -280,7 +281,8 @@ class EthMethods:
             return []
         if f.kind == "blocks":
             return [hex_data(self.chain.block_hash(n)) for n in range(start, head + 1)]
-        criteria: dict[str, Any] = f.criteria  # type: ignore[assignment]
+        criteria = f.criteria
+        assert isinstance(criteria, dict)  # a logs filter keeps its eth_newFilter object
         q = self.log_query({**criteria, "fromBlock": None, "toBlock": None, "blockHash": None})
         to = min(head, self._number(criteria["toBlock"])) if criteria.get("toBlock") is not None else head
         if start > to:

@@ -204,5 +204,6 @@ def load_tx(conn: Connection, tx_hash: bytes) -> TxRecord | None:
         contract_address=r.contract_address,
         logs_bloom=r.logs_bloom,
         revert_data=r.revert_data,
+        # Core rows of log_row columns: every attribute log_from_row reads from a LogRow
         logs=tuple(log_from_row(log_record, block_timestamp) for log_record in logs),  # type: ignore[arg-type]
     )

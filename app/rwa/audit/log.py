@@ -134,7 +134,7 @@ def _chain(session: Session, entries: Sequence[Entry]) -> list[dict[str, Any]]:
     return rows
 
 
-_ENTRIES: Table = AuditEntry.__table__  # type: ignore[assignment]
+_ENTRIES: Table = AuditEntry.__table__
 
 
 def tree_size(session: Session) -> int:

@@ -134,8 +134,8 @@ def transfer_batch(
     return views
 
 
-_HOLDINGS: Table = Holding.__table__  # type: ignore[assignment]
-_MOVEMENTS: Table = Movement.__table__  # type: ignore[assignment]
+_HOLDINGS: Table = Holding.__table__
+_MOVEMENTS: Table = Movement.__table__
 
 
 def transfer_each(

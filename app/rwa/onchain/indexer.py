@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 import rlp
-from eth_utils import keccak  # type: ignore[attr-defined]  # re-exported without __all__
+from eth_utils.crypto import keccak
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 

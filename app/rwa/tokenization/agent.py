@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from eth_abi import encode  # type: ignore[attr-defined]  # re-exported without __all__
-from eth_utils import keccak  # type: ignore[attr-defined]  # re-exported without __all__
+from eth_abi.abi import encode
+from eth_utils.crypto import keccak
 
 from app.rwa.tokenization import artifacts
 from app.rwa.tokenization.operator import Operator, Receipt, audit_hook

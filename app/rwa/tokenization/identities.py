@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from eth_abi import encode  # type: ignore[attr-defined]  # re-exported without __all__
+from eth_abi.abi import encode
 from eth_account.messages import encode_defunct
-from eth_utils import keccak  # type: ignore[attr-defined]  # re-exported without __all__
+from eth_utils.crypto import keccak
 from sqlalchemy import Connection, insert, select
 
 from app.evm.contracts import abi as abimod

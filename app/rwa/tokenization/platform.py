@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from eth_utils import keccak  # type: ignore[attr-defined]  # re-exported without __all__
+from eth_utils.crypto import keccak
 from sqlalchemy import Connection, insert, select
 
 from app.evm.storage.records import TxRecord

@@ -8,9 +8,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.oracles.base import FeedSpec, PriceQuote
@@ -188,4 +188,4 @@ def build_rows(
 
 
 def store(session: Session, rows: list[dict[str, Any]]) -> None:
-    insert_rows(session, cast(Table, Valuation.__table__), rows)
+    insert_rows(session, Valuation.__table__, rows)

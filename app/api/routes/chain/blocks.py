@@ -28,6 +28,7 @@ def _rpc(request: Request, method: str, *params: Any) -> Any:
     dependencies=allow(Permission.CHAIN_READ),
 )
 def block(block: str, request: Request, full: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] | None
     if block.startswith("0x") and len(block) == 66:
         out = _rpc(request, "eth_getBlockByHash", block, full)
     elif block in ("latest", "earliest", "pending"):
@@ -38,7 +39,7 @@ def block(block: str, request: Request, full: bool = False) -> dict[str, Any]:
         raise InvalidParams("a block is a decimal number, latest, earliest or a 32-byte 0x hash")
     if out is None:
         raise BlockNotFound(f"block {block} not found")
-    return out  # type: ignore[no-any-return]
+    return out
 
 
 @router.get(

@@ -6,6 +6,7 @@ AURIGRAPH_ENV=production there are none, and clients send signed transactions ov
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -38,7 +39,8 @@ WRITE = allow(Permission.CONTRACT_WRITE)  # compile, verify (both run solc), dep
 
 
 def _service(request: Request) -> ContractService:
-    return request.app.state.contracts  # type: ignore[no-any-return]
+    service: ContractService = request.app.state.contracts
+    return service
 
 
 def _require_upgrader(who: Principal, contract: dict[str, Any]) -> None:
@@ -63,7 +65,7 @@ def _sender(request: Request, value: str | None) -> bytes:
     return addr
 
 
-def _audit_hook(who: Principal):  # type: ignore[no-untyped-def]
+def _audit_hook(who: Principal) -> Callable[[Connection, str, dict[str, Any]], None]:
     def write(conn: Connection, action: str, payload: dict[str, Any]) -> None:
         with Session(bind=conn) as session:  # joins the block's transaction: both commit or neither
             audit.record(

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from eth_utils import keccak  # type: ignore[attr-defined]  # re-exported without __all__
+from eth_utils.crypto import keccak
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
