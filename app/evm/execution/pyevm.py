@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import rlp
 from eth._utils.calculations import fake_exponential  # where py-evm defines it (prague.state imports it)
@@ -31,7 +31,6 @@ from eth.exceptions import (
     CanonicalHeadNotFound,
     HeaderNotFound,
 )
-from eth.vm.base import VM as BaseVM
 from eth.vm.code_stream import CodeStream
 from eth.vm.forks.cancun.constants import MIN_BLOB_BASE_FEE
 from eth.vm.forks.prague import PragueVM
@@ -313,7 +312,7 @@ def mine(
     else:
         header = header.copy(timestamp=timestamp)
     vm = chain.get_vm(header)
-    assert isinstance(vm, BaseVM)  # py-evm's VM: block_preprocessing is not on VirtualMachineAPI
+    assert isinstance(vm, PragueVM)  # our VMs: block_preprocessing is not on VirtualMachineAPI
     vm.block_preprocessing(vm.get_block())
     if edits is not None:
         edits(vm.state)
@@ -390,13 +389,11 @@ def decode_transaction(chain: _Chain, raw: bytes) -> SignedTransactionAPI:
 
 
 def decode_header(encoded: bytes) -> BlockHeaderAPI:
-    header: BlockHeaderAPI = rlp.decode(encoded, sedes=PragueBackwardsHeader)  # pyrlp is untyped
-    return header
+    return cast(BlockHeaderAPI, rlp.decode(encoded, sedes=PragueBackwardsHeader))  # pyrlp is untyped
 
 
 def encode_header(header: BlockHeaderAPI) -> bytes:
-    encoded: bytes = rlp.encode(header)  # pyrlp is untyped
-    return encoded
+    return cast(bytes, rlp.encode(header))  # pyrlp is untyped
 
 
 def now() -> int:
