@@ -53,6 +53,7 @@ def sync_identity(svc: OnchainService, identity_id: int) -> str | None:
     if not valid:
         assert onchain is not None
         identities.revoke_kyc_claim(op, platform, onchain, identity_id=identity_id)
+        _update_countries(svc, assets, live, onchain, country)
         return "revoked"
     assert subject is not None
     address = identities.ensure_identity(op, platform, subject)
@@ -133,3 +134,15 @@ def _register(
     for t in assets:
         for wallet in wallets:
             identities.register_wallet(op, t.identity_registry, wallet, oid, country)
+
+
+def _update_countries(
+    svc: OnchainService, assets: list[Tokenized], wallets: list[str], oid: str, country: int
+) -> None:
+    """Wallets already registered keep the registry's country while their identity has no valid KYC (no
+    new registration for such an identity: it could not be verified anyway)."""
+    op = svc.operator()
+    for t in assets:
+        for wallet in wallets:
+            if identities.is_registered(op, t.identity_registry, wallet):
+                identities.register_wallet(op, t.identity_registry, wallet, oid, country)

@@ -147,6 +147,10 @@ def unregister_wallet(op: Operator, identity_registry: str, wallet: str) -> Rece
     return op.transact(identity_registry, ir, "deleteIdentity", [wallet], on_mined=hook)
 
 
+def is_registered(op: Operator, identity_registry: str, wallet: str) -> bool:
+    return bool(op.call(identity_registry, artifacts.abi("IdentityRegistry"), "contains", [wallet]))
+
+
 def is_verified(op: Operator, identity_registry: str, wallet: str) -> bool:
     return bool(op.call(identity_registry, artifacts.abi("IdentityRegistry"), "isVerified", [wallet]))
 
