@@ -57,7 +57,9 @@ def demo_server(
     tmp = tmp_path_factory.mktemp(f"dashboard-{request.param}")
     databases = make_database(request.param, tmp)
     url = next(databases)
-    env = {"AURIGRAPH_DATA_DIR": str(tmp / "data")}
+    # no valuation poll: it re-reads every feed every 15 s, so a guard failure could be counted twice at
+    # any moment; every page test here is driven by blocks
+    env = {"AURIGRAPH_DATA_DIR": str(tmp / "data"), "AURIGRAPH_VALUATION_POLL_S": "3600"}
     srv = ServerProcess(url, tmp / "server.log", **env).start()
     try:
         out = subprocess.run(
